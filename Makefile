@@ -1,0 +1,134 @@
+# Pagoda: every entry point. `make qemu` boots to a shell, `make test` runs
+# every test. Missing tools are installed by scripts/install-deps.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+B ?= build
+CPUS ?= 2
+MEM ?= 512M
+BOOTARGS ?=
+
+# ---- tools --------------------------------------------------------------
+RISCV_PREFIX ?= $(shell for p in riscv64-unknown-elf- riscv64-linux-gnu- riscv64-elf-; do \
+	command -v $${p}gcc >/dev/null 2>&1 && { echo $$p; exit; }; done; echo riscv64-unknown-elf-)
+CC      := $(RISCV_PREFIX)gcc
+LD      := $(RISCV_PREFIX)ld
+OBJCOPY := $(RISCV_PREFIX)objcopy
+OBJDUMP := $(RISCV_PREFIX)objdump
+NM      := $(RISCV_PREFIX)nm
+HOSTCC  ?= gcc
+QEMU    ?= qemu-system-riscv64
+
+# Install what is missing once, before anything is built.
+NEEDED_TOOLS := $(CC) $(QEMU) dtc $(HOSTCC)
+MISSING := $(strip $(foreach t,$(NEEDED_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
+ifneq ($(MISSING),)
+  $(info make: missing $(MISSING); running scripts/install-deps)
+  $(shell ./scripts/install-deps >&2)
+  RISCV_PREFIX := riscv64-unknown-elf-
+  CC := $(RISCV_PREFIX)gcc
+  LD := $(RISCV_PREFIX)ld
+  OBJCOPY := $(RISCV_PREFIX)objcopy
+  OBJDUMP := $(RISCV_PREFIX)objdump
+  NM := $(RISCV_PREFIX)nm
+endif
+
+# A Python that has pytest and pexpect (the first python3 on PATH may not).
+PYTHON := $(shell scripts/find-python)
+
+# ---- flags --------------------------------------------------------------
+ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+COMMONFLAGS := $(ARCHFLAGS) -ffreestanding -fno-common -nostdlib -fno-builtin \
+	-fno-stack-protector -fno-pie -no-pie -Wall -Werror -O2 -g \
+	-fno-omit-frame-pointer -MMD -MP
+KCFLAGS := $(COMMONFLAGS) -Ikernel/include -Ikernel/arch/riscv/include \
+	-D__KERNEL__ $(EXTRA_KCFLAGS)
+UCFLAGS := $(COMMONFLAGS) -Iuser -Ikernel/include
+
+# ---- kernel -------------------------------------------------------------
+KSRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
+KOBJS := $(patsubst %,$(B)/%.o,$(KSRCS))
+KLDS  := kernel/arch/riscv/kernel.ld
+
+$(B)/kernel/%.c.o: kernel/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(B)/kernel/%.S.o: kernel/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+# Two links: the first gives the text symbols, the second embeds them for
+# backtraces. The symbol table sits after all code, so text does not move.
+$(B)/kernel/kallsyms0.S:
+	@mkdir -p $(dir $@)
+	printf '.section .kallsyms,"a"\n.balign 8\n.globl kallsyms_count\nkallsyms_count: .quad 0\n.globl kallsyms_addrs\nkallsyms_addrs:\n.globl kallsyms_offs\nkallsyms_offs:\n.globl kallsyms_names\nkallsyms_names: .byte 0\n' > $@
+$(B)/kernel/kernel.pass1: $(KOBJS) $(B)/kernel/kallsyms0.S.o $(KLDS)
+	$(LD) -T $(KLDS) -o $@ $(KOBJS) $(B)/kernel/kallsyms0.S.o
+$(B)/kernel/kallsyms.S: $(B)/kernel/kernel.pass1 scripts/kallsyms.awk
+	$(NM) -n $< | awk -f scripts/kallsyms.awk > $@
+$(B)/kernel/%.S.o: $(B)/kernel/%.S
+	$(CC) $(KCFLAGS) -c $< -o $@
+$(B)/kernel/kernel.elf: $(KOBJS) $(B)/kernel/kallsyms.S.o $(KLDS)
+	$(LD) -T $(KLDS) -o $@ $(KOBJS) $(B)/kernel/kallsyms.S.o
+	@cmp -s <($(NM) -n $@ | grep -i ' t ') <($(NM) -n $(B)/kernel/kernel.pass1 | grep -i ' t ') \
+		|| { echo "kallsyms: text moved between links" >&2; rm -f $@; exit 1; }
+	$(OBJDUMP) -S $@ > $(B)/kernel/kernel.asm
+
+kernel: $(B)/kernel/kernel.elf
+
+# ---- user ---------------------------------------------------------------
+ULIB := $(patsubst %,$(B)/%.o,user/lib/ulib.c user/lib/printf.c user/lib/umalloc.c user/lib/usys.S)
+UPROGS := $(sort $(basename $(notdir $(wildcard user/bin/*.c))))
+UBINS := $(addprefix $(B)/user/bin/,$(UPROGS))
+
+$(B)/user/%.c.o: user/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c $< -o $@
+$(B)/user/%.S.o: user/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c $< -o $@
+$(B)/user/bin/%: $(B)/user/bin/%.c.o $(ULIB) user/user.ld
+	$(LD) -T user/user.ld -o $@ $< $(ULIB)
+
+# ---- file system --------------------------------------------------------
+$(B)/mkfs/mkfs: mkfs/mkfs.c kernel/include/fs_format.h kernel/include/uapi/stat.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -O2 -Wall -Werror -Ikernel/include -o $@ mkfs/mkfs.c
+$(B)/fs.img: $(B)/mkfs/mkfs $(UBINS) README.md
+	$(B)/mkfs/mkfs $@ README.md $(UBINS)
+
+all: $(B)/kernel/kernel.elf $(B)/fs.img
+
+# ---- running ------------------------------------------------------------
+QEMUOPTS = -machine virt -bios default -kernel $(B)/kernel/kernel.elf \
+	-m $(MEM) -smp $(CPUS) -nographic \
+	-global virtio-mmio.force-legacy=false \
+	-drive file=$(B)/fs.img,if=none,format=raw,id=disk0 \
+	-device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0 \
+	-append "$(BOOTARGS)" $(QEMUEXTRA)
+
+qemu: all
+	$(QEMU) $(QEMUOPTS)
+
+.gdbinit: scripts/gdbinit.tmpl
+	sed "s/@PORT@/$(GDBPORT)/" $< > $@
+GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
+qemu-gdb: BOOTARGS += panic=spin
+qemu-gdb: all .gdbinit
+	@echo "*** now run 'gdb-multiarch' in this directory (port $(GDBPORT))"
+	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
+
+# ---- tests --------------------------------------------------------------
+test: all
+	$(PYTHON) -m pytest -q tests
+
+clean:
+	rm -rf $(B) .gdbinit
+
+# Fragments: host tests and other self-contained pieces.
+-include $(sort $(wildcard mk/*.mk))
+
+.PHONY: all kernel qemu qemu-gdb test clean
+.SECONDARY:
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,34 @@
+/* The periodic tick: SBI timer, HZ interrupts per second on every hart. */
+#include "trap.h"
+#include "proc.h"
+#include "fdt.h"
+#include "printk.h"
+#include "asm/csr.h"
+#include "asm/sbi.h"
+
+static uint64_t tick_interval;   /* timebase ticks per kernel tick */
+uint64_t ticks;
+struct spinlock tickslock = { .name = "time" };
+
+void timer_init(const struct platform *plat)
+{
+	if (!plat->timebase_freq)
+		panic("timer_init: device tree has no timebase-frequency");
+	tick_interval = plat->timebase_freq / HZ;
+}
+
+void timer_init_hart(void)
+{
+	sbi_set_timer(csr_read_time() + tick_interval);
+}
+
+void timer_interrupt(void)
+{
+	if (cpuid() == 0) {
+		spin_lock(&tickslock);
+		ticks++;
+		wakeup(&ticks);
+		spin_unlock(&tickslock);
+	}
+	sbi_set_timer(csr_read_time() + tick_interval);
+}

@@ -1,0 +1,101 @@
+/* Process, time and machine system calls. */
+#include "syscall.h"
+#include "proc.h"
+#include "vm.h"
+#include "mm.h"
+#include "pgtable.h"
+#include "memblock.h"
+#include "uaccess.h"
+#include "printk.h"
+#include "trap.h"
+#include "uapi/memstat.h"
+#include "asm/sbi.h"
+
+extern struct pgtable_alloc early_pgtable_alloc;
+
+long sys_fork(void)
+{
+	return fork();
+}
+
+long sys_exit(void)
+{
+	exit(argint(0));
+}
+
+long sys_wait(void)
+{
+	return wait(argaddr(0));
+}
+
+long sys_kill(void)
+{
+	int pid = argint(0);
+
+	return pid <= 0 ? -EINVAL : kill(pid);
+}
+
+long sys_getpid(void)
+{
+	return myproc()->pid;
+}
+
+long sys_sbrk(void)
+{
+	return mm_sbrk(myproc()->mm, argint(0));
+}
+
+long sys_sleep(void)
+{
+	int n = argint(0);
+	uint64_t start;
+
+	if (n < 0)
+		return -EINVAL;
+	spin_lock(&tickslock);
+	start = ticks;
+	while (ticks - start < (uint64_t)n) {
+		if (killed(myproc())) {
+			spin_unlock(&tickslock);
+			return -EINTR;
+		}
+		sleep(&ticks, &tickslock);
+	}
+	spin_unlock(&tickslock);
+	return 0;
+}
+
+long sys_uptime(void)
+{
+	uint64_t t;
+
+	spin_lock(&tickslock);
+	t = ticks;
+	spin_unlock(&tickslock);
+	return (long)t;
+}
+
+long sys_memstat(void)
+{
+	struct memstat ms = { 0 };
+
+	ms.total_pages = nr_managed_pages();
+	ms.free_pages = nr_free_pages();
+	ms.used_pages = ms.total_pages - ms.free_pages;
+	ms.ram_pages = memblock_phys_mem_size() >> PAGE_SHIFT;
+	ms.reserved_pages = ms.ram_pages - ms.total_pages;
+	ms.pgtable_pages = pgtable_page_alloc.nr_tables + early_pgtable_alloc.nr_tables;
+	return copyout(myproc()->mm, argaddr(0), &ms, sizeof(ms));
+}
+
+long sys_halt(void)
+{
+	printf("halt: powering off\n");
+	smp_stop_others();
+	sbi_shutdown(false);
+}
+
+long sys_errno(void)
+{
+	return myproc()->last_errno;
+}

@@ -1,0 +1,134 @@
+#ifndef PAGODA_FS_H
+#define PAGODA_FS_H
+/*
+ * The file system, in xv6's layers: buffer cache (bio.c), write-ahead log
+ * (log.c), then inodes, directories and path names (fs.c).
+ *
+ * Every operation that may write the disk, including iput() and the path
+ * lookups (which may iput), runs inside begin_op()/end_op().
+ */
+#include "types.h"
+#include "sleeplock.h"
+#include "fs_format.h"
+#include "uaccess.h"
+
+struct buf;
+struct stat;
+
+/* ---- buffer cache (kernel/fs/bio.c) ---- */
+void binit(void);
+/* A locked buffer holding the block's contents; sleeps for a free buffer
+ * when all are in use. Panics on a disk I/O error. */
+struct buf *bread(uint32_t dev, uint32_t blockno);
+/* Write b to disk now. Caller holds b's lock. Panics on I/O error. */
+void bwrite(struct buf *b);
+/* Unlock b and drop the caller's reference. */
+void brelse(struct buf *b);
+/* Keep b in the cache (the log holds it until it is installed). */
+void bpin(struct buf *b);
+void bunpin(struct buf *b);
+
+/* ---- write-ahead log (kernel/fs/log.c) ---- */
+/* Recover a committed transaction, if any, then start logging on dev. */
+void initlog(uint32_t dev, const struct superblock *sb);
+/* Bracket a file-system operation: writes between them reach the disk
+ * all together or not at all. begin_op sleeps while the log is full. */
+void begin_op(void);
+void end_op(void);
+/* Record that b was modified, in place of bwrite(). Caller holds b's lock
+ * and is inside begin_op/end_op. Panics if the transaction is too big. */
+void log_write(struct buf *b);
+
+/* ---- inodes (kernel/fs/fs.c) ---- */
+/* An in-memory copy of an on-disk inode. */
+struct inode {
+	uint32_t dev;
+	uint32_t inum;
+	int ref;                 /* references; itable lock */
+	struct sleeplock lock;   /* protects everything below */
+	bool valid;              /* read from disk yet */
+	int16_t type;            /* copy of struct dinode */
+	int16_t major;
+	int16_t minor;
+	int16_t nlink;
+	uint32_t size;
+	uint32_t addrs[NDIRECT + 2];
+};
+
+/* Largest file in bytes. */
+#define MAXFILE_BYTES ((uint64_t)MAXFILE * BSIZE)
+
+void iinit(void);
+/* Read and check the superblock, recover the log. Once, from the first
+ * process (it sleeps on the disk). Panics if dev holds no Pagoda image. */
+void fsinit(int dev);
+
+/* A new, unlocked inode of type on dev, or NULL when the disk has no free
+ * inode (or the in-memory table is full). In a transaction. */
+struct inode *ialloc(uint32_t dev, int16_t type);
+/* Copy ip's fields to disk. Caller holds ip's lock, in a transaction. */
+void iupdate(struct inode *ip);
+/* Another reference to ip (ip = idup(ip1) idiom). */
+struct inode *idup(struct inode *ip);
+/* Lock ip, reading it from disk if needed. Panics on a free inode. */
+void ilock(struct inode *ip);
+void iunlock(struct inode *ip);
+/* Drop a reference; the last one to an unlinked inode frees it and its
+ * blocks. In a transaction. */
+void iput(struct inode *ip);
+void iunlockput(struct inode *ip);
+/* Free all of ip's blocks, size 0. Caller holds ip's lock, in a transaction. */
+void itrunc(struct inode *ip);
+void stati(struct inode *ip, struct stat *st);
+
+/*
+ * Copy n bytes at offset off between ip and dst/src (in the address space
+ * named by where). Caller holds ip's lock; writei is in a transaction.
+ * readi returns the bytes read (0 at or past the end of the file).
+ * writei returns the bytes written, short when the disk fills up; with
+ * nothing written it returns -ENOSPC, -EFBIG (past MAXFILE_BYTES),
+ * -EFAULT or -EINVAL (off past the end of the file). Both return -EFAULT
+ * when nothing could be copied.
+ */
+int readi(struct inode *ip, enum addr_space where, uint64_t dst, uint32_t off, uint32_t n);
+int writei(struct inode *ip, enum addr_space where, uint64_t src, uint32_t off, uint32_t n);
+
+/* ---- directories and path names (kernel/fs/fs.c) ---- */
+/* Name buffers passed to the functions below hold DIRSIZ + 1 bytes. */
+#define NAME_BUF (DIRSIZ + 1)
+
+/* Compare two names as stored in directory entries (at most DIRSIZ bytes). */
+int namecmp(const char *a, const char *b);
+/*
+ * Look name up in directory dp (locked by the caller). On success store an
+ * unlocked, referenced inode in *ipp and the entry's offset in *poff (if
+ * not NULL) and return 0; otherwise -ENOENT, or -ENFILE when the inode
+ * table is full.
+ */
+int dirlookup(struct inode *dp, const char *name, uint32_t *poff, struct inode **ipp);
+/* Add the entry name -> inum to dp (locked by the caller, in a
+ * transaction). 0, -EEXIST, -ENAMETOOLONG, or writei's errors. */
+int dirlink(struct inode *dp, const char *name, uint32_t inum);
+/* True if directory dp (locked) holds nothing but "." and "..". */
+bool dir_is_empty(struct inode *dp);
+
+/* What path_lookup returns: the named inode or the directory holding it. */
+enum lookup_intent {
+	LOOKUP_TARGET,
+	LOOKUP_PARENT,
+};
+/*
+ * Walk path from the root or the current directory. LOOKUP_TARGET stores
+ * the named inode in *ipp; LOOKUP_PARENT stores its directory and copies
+ * the last element into name (NAME_BUF bytes). The inode is referenced,
+ * unlocked. 0, or -ENOENT, -ENOTDIR, -ENAMETOOLONG (an element longer
+ * than DIRSIZ), -ENFILE (inode table full), -EEXIST (LOOKUP_PARENT of a
+ * path with no last element, such as "/"). In a transaction.
+ */
+int path_lookup(const char *path, enum lookup_intent intent, char *name,
+		struct inode **ipp);
+/* path_lookup for callers that only need success or failure: NULL on
+ * any error. In a transaction. */
+struct inode *namei(const char *path);
+struct inode *nameiparent(const char *path, char *name);
+#endif

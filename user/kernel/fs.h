@@ -1,0 +1,2 @@
+/* xv6 programs include "kernel/fs.h" for DIRSIZ, struct dirent, BSIZE. */
+#include <fs_format.h>

@@ -1,0 +1,2 @@
+/* xv6 programs include "user/user.h". */
+#include "../user.h"
