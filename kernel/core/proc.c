@@ -9,6 +9,7 @@
 #include "file.h"
 #include "trap.h"
 #include "vmalloc.h"
+#include "ktest.h"
 #include "printk.h"
 #include "string.h"
 #include "uapi/errno.h"
@@ -129,6 +130,8 @@ static void forkret(void)
 		/* The file system needs a process context (it sleeps on disk I/O). */
 		fsinit(ROOTDEV);
 		myproc()->cwd = namei("/");
+		if (ktest_spec[0])
+			ktest_run(ktest_spec);
 		int err = kernel_exec("/init", init_argv);
 		if (err < 0)
 			panic("forkret: cannot exec /init (error %d): is fs.img built?", -err);

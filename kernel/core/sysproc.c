@@ -8,6 +8,7 @@
 #include "uaccess.h"
 #include "printk.h"
 #include "trap.h"
+#include "ktest.h"
 #include "uapi/memstat.h"
 #include "asm/sbi.h"
 
@@ -98,4 +99,12 @@ long sys_halt(void)
 long sys_errno(void)
 {
 	return myproc()->last_errno;
+}
+
+long sys_ktest(void)
+{
+	char spec[64];
+	int len = argstr(0, spec, sizeof(spec));
+
+	return len < 0 ? len : ktest_run(spec);
 }

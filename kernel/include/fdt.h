@@ -69,7 +69,10 @@ struct platform {
 	/* S-mode context number of hart hart_id[i], -1 if it has none. */
 	int plic_s_context[FDT_MAX_HARTS];
 
-	/* virtio,mmio slots, in node order. */
+	/*
+	 * virtio,mmio slots, sorted by base address (QEMU lists them highest
+	 * first), so on QEMU virt virtio[i] is the transport of virtio-mmio-bus.i.
+	 */
 	struct fdt_region virtio[FDT_MAX_VIRTIO];
 	uint32_t virtio_irq[FDT_MAX_VIRTIO];
 	int nr_virtio;

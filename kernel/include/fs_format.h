@@ -11,6 +11,7 @@
 #define BSIZE       1024          /* block size */
 #define FSMAGIC     0x50474f44u   /* "PGOD" */
 #define ROOTINO     1             /* root directory inode */
+#define SB_BLOCKNO  1             /* block holding the superblock */
 
 struct superblock {
 	uint32_t magic;       /* FSMAGIC */

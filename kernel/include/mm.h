@@ -80,6 +80,8 @@ void put_page(struct page *page);
 /* Page counts for memstat(): see uapi/memstat.h. */
 uint64_t nr_free_pages(void);
 uint64_t nr_managed_pages(void);
+/* Free blocks of exactly this order (tests, reports). */
+uint64_t nr_free_blocks(unsigned int order);
 
 /* Boot: set up the memmap, then hand every free memblock page over. */
 void memmap_init(void);

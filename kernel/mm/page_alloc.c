@@ -151,6 +151,11 @@ uint64_t nr_free_pages(void)
 	return READ_ONCE(zone.free_pages);
 }
 
+uint64_t nr_free_blocks(unsigned int order)
+{
+	return order < MAX_ORDER ? READ_ONCE(zone.nr_free[order]) : 0;
+}
+
 uint64_t nr_managed_pages(void)
 {
 	return zone.managed_pages;

@@ -338,7 +338,7 @@ static void exec_command(struct node *n)
 	exit(1);
 }
 
-static void run_in_child(struct node *n);
+static void run_in_child(struct node *n) __attribute__((noreturn));
 
 /* Run one side of a pipe in a child whose fd stdfd (0 or 1) is the
  * matching end of the pipe: the pipe's read end is pfd[0], write pfd[1]. */

@@ -1,0 +1,93 @@
+/* KTAP runner for the in-kernel test suites. */
+#include "ktest.h"
+#include "cmdline.h"
+#include "printk.h"
+#include "string.h"
+#include "uapi/errno.h"
+
+#define KTEST_SPEC_MAX 128
+extern const struct ktest_suite __ktests_start[], __ktests_end[];
+char ktest_spec[KTEST_SPEC_MAX];
+
+static int set_ktest(const char *v)
+{
+	if (!*v || strlen(v) >= KTEST_SPEC_MAX)
+		return -EINVAL;
+	strlcpy(ktest_spec, v, sizeof(ktest_spec));
+	return 0;
+}
+early_param("ktest", set_ktest, "all or a comma-separated list of suites");
+
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	const char *base = file;
+	int n;
+
+	if (t->failed)
+		return;
+	t->failed = true;
+	for (const char *s = file; *s; s++)
+		if (*s == '/')
+			base = s + 1;
+	n = snprintf(t->reason, sizeof(t->reason), "%s:%d: ", base, line);
+	va_start(ap, fmt);
+	vsnprintf(t->reason + n, sizeof(t->reason) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* Does name appear in the comma-separated spec (or is spec "all")? */
+static bool selected(const char *spec, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strcmp(spec, "all") == 0)
+		return true;
+	for (const char *s = spec; *s;) {
+		const char *comma = strchr(s, ',');
+		size_t n = comma ? (size_t)(comma - s) : strlen(s);
+		if (n == len && strncmp(s, name, n) == 0)
+			return true;
+		s += n + (comma ? 1 : 0);
+	}
+	return false;
+}
+
+static int run_suite(const struct ktest_suite *suite, int index)
+{
+	int failed = 0;
+
+	printf("    KTAP version 1\n    # Subtest: %s\n    1..%d\n", suite->name,
+	       suite->nr_cases);
+	for (int i = 0; i < suite->nr_cases; i++) {
+		struct ktest t = { 0 };
+		suite->cases[i].run(&t);
+		if (t.failed) {
+			failed++;
+			printf("    not ok %d %s # %s\n", i + 1, suite->cases[i].name, t.reason);
+		} else {
+			printf("    ok %d %s\n", i + 1, suite->cases[i].name);
+		}
+	}
+	printf("%s %d %s\n", failed ? "not ok" : "ok", index, suite->name);
+	return failed;
+}
+
+int ktest_run(const char *spec)
+{
+	int nr = 0, index = 0, failed = 0;
+
+	for (const struct ktest_suite *s = __ktests_start; s < __ktests_end; s++)
+		nr += selected(spec, s->name);
+	if (nr == 0) {
+		printf("ktest: no suite matches '%s'\n", spec);
+		return -ENOENT;
+	}
+	printf("KTAP version 1\n1..%d\n", nr);
+	for (const struct ktest_suite *s = __ktests_start; s < __ktests_end; s++)
+		if (selected(spec, s->name))
+			failed += run_suite(s, ++index);
+	printf("# ktest: %d suite%s, %d failed case%s\n", nr, nr == 1 ? "" : "s", failed,
+	       failed == 1 ? "" : "s");
+	return failed;
+}

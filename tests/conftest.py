@@ -1,0 +1,144 @@
+"""Shared fixtures: the build, booted machines, markers, and QEMU limits.
+
+    build     the tree built once per session with `make -s all`
+    machine   a factory: machine(cpus=4, memory="4G", ...) returns a machine
+              booted to its shell prompt; every machine it made is killed
+              when the test ends, pass or fail. machine.create(...) gives
+              one that is not started yet.
+
+Console logs go to build/logs/<test>-<n>.log and are kept; a failing test
+lists its logs in the report.
+"""
+import fcntl
+import os
+import subprocess
+import sys
+import warnings
+from dataclasses import dataclass
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from grader import qemu  # noqa: E402  (needs ROOT on sys.path)
+
+MAX_WORKERS = 2           # pytest-xdist workers: a 4-hart QEMU already fills 2 cores
+MAX_PARALLEL_BOOTS = 2    # QEMUs at once, across all workers
+MAKE_TIMEOUT = 1800       # seconds for a cold build
+MAKE_OUTPUT_LINES = 40    # lines of a failed make quoted in the report
+POOL_KEY = pytest.StashKey()
+
+MARKERS = (
+    "boot: boots the real kernel in QEMU (needs the build)",
+    "slow: takes minutes under TCG (usertests)",
+    "driver: tests of the QEMU driver itself (fake or tiny kernels)",
+)
+
+
+@dataclass
+class Build:
+    root: str
+    dir: str
+    kernel: str
+    image: str
+    logs: str
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("pagoda")
+    group.addoption("--keep-logs", action="store_true",
+                    help="console logs are always kept in build/logs; accepted "
+                         "so scripts may ask for it explicitly")
+    group.addoption("--build-dir", default="build",
+                    help="build directory, relative to the tree (make's B=)")
+    group.addoption("--no-make", action="store_true",
+                    help="do not run make; use the build as it is")
+
+
+def pytest_configure(config):
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+    workers = getattr(config.option, "numprocesses", None)
+    if workers is not None and (not isinstance(workers, int) or workers > MAX_WORKERS):
+        raise pytest.UsageError(
+            f"-n {workers}: at most {MAX_WORKERS} workers (each runs QEMU)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Name a failing test's console logs in its report."""
+    outcome = yield
+    report = outcome.get_result()
+    pool = item.stash.get(POOL_KEY, None)
+    if report.failed and pool is not None and pool.log_paths:
+        report.sections.append(("console logs", "\n".join(pool.log_paths)))
+
+
+def _run_make(root, build_dir):
+    os.makedirs(os.path.join(root, build_dir), exist_ok=True)
+    # Workers share one tree: one make at a time, the others then find it done.
+    with open(os.path.join(root, build_dir, ".make.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            result = subprocess.run(["make", "-s", "all", f"B={build_dir}"], cwd=root,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, timeout=MAKE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"make did not finish in {MAKE_TIMEOUT}s", pytrace=False)
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.splitlines()[-MAKE_OUTPUT_LINES:])
+        pytest.fail(f"make failed with status {result.returncode}:\n{tail}",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def build(pytestconfig):
+    build_dir = pytestconfig.getoption("build_dir")
+    if not pytestconfig.getoption("no_make"):
+        _run_make(ROOT, build_dir)
+    b = Build(root=ROOT, dir=os.path.join(ROOT, build_dir),
+              kernel=os.path.join(ROOT, build_dir, "kernel", "kernel.elf"),
+              image=os.path.join(ROOT, build_dir, "fs.img"),
+              logs=os.path.join(ROOT, build_dir, "logs"))
+    for path in (b.kernel, b.image):
+        if not os.path.isfile(path):
+            pytest.fail(f"the build has no {path}", pytrace=False)
+    os.makedirs(b.logs, exist_ok=True)
+    return b
+
+
+@pytest.fixture(scope="session")
+def time_factor(build):
+    """How much slower than the reference this host boots (>= 1)."""
+    try:
+        return qemu.calibrate(build.kernel, build.image, build.logs)
+    except qemu.MachineError as e:
+        # Every test's own boot will report the problem in detail.
+        warnings.warn(f"calibration boot failed, timeouts not scaled: {e}")
+        return qemu.MIN_FACTOR
+
+
+@pytest.fixture(scope="session")
+def boot_slots(build):
+    return qemu.BootSlots(os.path.join(build.logs, ".slots"), MAX_PARALLEL_BOOTS)
+
+
+class _BootingPool(qemu.MachinePool):
+    """A MachinePool whose call boots a machine: machine(cpus=4)."""
+
+    def __call__(self, **options):
+        return self.boot(**options)
+
+
+@pytest.fixture
+def machine(request, build, time_factor, boot_slots):
+    pool = _BootingPool(request.node.name, build.logs, kernel=build.kernel,
+                        image=build.image, time_factor=time_factor,
+                        slots=boot_slots)
+    request.node.stash[POOL_KEY] = pool
+    try:
+        yield pool
+    finally:
+        pool.kill_all()
