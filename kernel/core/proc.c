@@ -258,8 +258,11 @@ void scheduler(void)
 	c->proc = NULL;
 	for (;;) {
 		bool ran = false;
-		/* Interrupts on, so a hart with nothing to run can still be woken. */
+		/* Take pending interrupts, then scan with them off: a wakeup that
+		 * arrives during the scan stays pending and ends the wfi below
+		 * at once instead of waiting for the next tick. */
 		local_irq_enable();
+		local_irq_disable();
 		for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
 			spin_lock(&p->lock);
 			if (p->state == RUNNABLE) {

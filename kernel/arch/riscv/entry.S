@@ -11,6 +11,16 @@
 _start:
 	csrw	sie, zero
 	csrw	sip, zero
+	/*
+	 * Only one hart may boot the kernel. Firmware normally sends just the
+	 * boot hart here, but a hart that arrives too (some SBI versions let
+	 * a racing secondary through) would wipe .bss under the boot hart:
+	 * the losers of this lottery park for good.
+	 */
+	la	t0, hart_lottery
+	li	t1, 1
+	amoadd.w t0, t1, (t0)
+	bnez	t0, park
 	la	sp, boot_stack_top		/* physical: paging is off */
 	mv	s0, a0
 	mv	s1, a1
@@ -85,12 +95,21 @@ enable_paging:
 	sfence.vma
 	ret
 
+park:
+	wfi
+	j	park
+
 /* Until trap_init(): report and stop (a trap this early is a kernel bug). */
 	.balign 4
 early_trap:
 	call	early_trap_report
 5:	wfi
 	j	5b
+
+	.section .data
+	.balign 4
+hart_lottery:			/* in .data: clearing .bss must not reset it */
+	.word	0
 
 	.section .rodata
 	.balign 8
