@@ -46,9 +46,11 @@ static int load_bytes(struct mm_struct *mm, struct inode *ip, uint64_t va,
 	return 0;
 }
 
-static bool phdr_ok(const struct elf64_phdr *ph)
+/* A loadable segment that lies inside the file and the user image area. */
+static bool phdr_ok(const struct elf64_phdr *ph, uint64_t file_size)
 {
-	return ph->memsz >= ph->filesz && ph->vaddr + ph->memsz >= ph->vaddr &&
+	return ph->off <= file_size && ph->filesz <= file_size - ph->off &&
+	       ph->memsz >= ph->filesz && ph->vaddr + ph->memsz >= ph->vaddr &&
 	       ph->vaddr >= USER_TEXT_START &&
 	       ph->vaddr + ph->memsz <= USER_MMAP_TOP &&
 	       (ph->vaddr & ~PAGE_MASK) == (ph->off & ~PAGE_MASK);
@@ -60,13 +62,16 @@ static int load_segments(struct mm_struct *mm, struct inode *ip, const struct el
 	struct elf64_phdr ph;
 	int err;
 
+	if (eh->phoff > ip->size ||
+	    (uint64_t)eh->phnum * sizeof(ph) > ip->size - eh->phoff)
+		return -ENOEXEC;
 	for (uint16_t i = 0; i < eh->phnum; i++) {
 		uint64_t off = eh->phoff + (uint64_t)i * sizeof(ph);
 		if (readi(ip, ADDR_KERNEL, (uint64_t)&ph, off, sizeof(ph)) != sizeof(ph))
 			return -ENOEXEC;
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
-		if (!phdr_ok(&ph))
+		if (!phdr_ok(&ph, ip->size))
 			return -ENOEXEC;
 		uint64_t start = ALIGN_DOWN(ph.vaddr, PAGE_SIZE);
 		uint64_t end = ALIGN_UP(ph.vaddr + ph.memsz, PAGE_SIZE);

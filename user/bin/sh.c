@@ -263,6 +263,8 @@ static struct node *parse_line(struct parser *p)
 	if (p->tok == T_AMP) {
 		first = new_node(p, N_BACK, first, 0);
 		next(p);
+		if (p->tok == T_SEMI)   /* "a &; b" reads as "a & b" */
+			next(p);
 	} else if (p->tok == T_SEMI) {
 		next(p);
 	} else if (p->tok != T_END && p->tok != T_RPAREN) {
