@@ -4,7 +4,14 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
+# STAGE=<lab> builds the reference tree with labs up to <lab> solved and the
+# later ones in their handout state; the default is every lab solved.
+STAGE ?=
+ifeq ($(STAGE),)
 B ?= build
+else
+B ?= build/stage-$(STAGE)
+endif
 CPUS ?= 2
 MEM ?= 512M
 BOOTARGS ?=
@@ -37,11 +44,22 @@ endif
 # A Python that has pytest and pexpect (the first python3 on PATH may not).
 PYTHON := $(shell scripts/find-python)
 
+# ---- stages ---------------------------------------------------------------
+LABTOOL := $(PYTHON) grader/labtool.py
+STAGE_ORDER := $(if $(STAGE),$(shell $(LABTOOL) order $(STAGE) || echo BAD),$(shell $(LABTOOL) list | wc -l))
+ifeq ($(STAGE_ORDER),BAD)
+  $(error STAGE=$(STAGE) is not a lab; see labs/)
+endif
+STAGE_H := $(B)/include/stage.h
+$(STAGE_H): $(wildcard labs/*/lab.toml) grader/labtool.py
+	$(LABTOOL) stage-header $@
+
 # ---- flags --------------------------------------------------------------
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
 COMMONFLAGS := $(ARCHFLAGS) -ffreestanding -fno-common -nostdlib -fno-builtin \
 	-fno-stack-protector -fno-pie -no-pie -Wall -Werror -O2 -g \
-	-fno-omit-frame-pointer -MMD -MP
+	-fno-omit-frame-pointer -Wundef -MMD -MP \
+	-include $(STAGE_H) -DPAGODA_STAGE=$(STAGE_ORDER)
 KCFLAGS := $(COMMONFLAGS) -Ikernel/include -Ikernel/arch/riscv/include \
 	-D__KERNEL__ $(EXTRA_KCFLAGS)
 UCFLAGS := $(COMMONFLAGS) -Iuser -Ikernel/include
@@ -51,10 +69,10 @@ KSRCS := $(shell find kernel -name '*.c' -o -name '*.S' | sort)
 KOBJS := $(patsubst %,$(B)/%.o,$(KSRCS))
 KLDS  := kernel/arch/riscv/kernel.ld
 
-$(B)/kernel/%.c.o: kernel/%.c
+$(B)/kernel/%.c.o: kernel/%.c $(STAGE_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
-$(B)/kernel/%.S.o: kernel/%.S
+$(B)/kernel/%.S.o: kernel/%.S $(STAGE_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 
@@ -82,19 +100,19 @@ ULIB := $(patsubst %,$(B)/%.o,user/lib/ulib.c user/lib/printf.c user/lib/umalloc
 UPROGS := $(sort $(basename $(notdir $(wildcard user/bin/*.c))))
 UBINS := $(addprefix $(B)/user/bin/,$(UPROGS))
 
-$(B)/user/%.c.o: user/%.c
+$(B)/user/%.c.o: user/%.c $(STAGE_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -c $< -o $@
-$(B)/user/%.S.o: user/%.S
+$(B)/user/%.S.o: user/%.S $(STAGE_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -c $< -o $@
 $(B)/user/bin/%: $(B)/user/bin/%.c.o $(ULIB) user/user.ld
 	$(LD) -T user/user.ld -o $@ $< $(ULIB)
 
 # ---- file system --------------------------------------------------------
-$(B)/mkfs/mkfs: mkfs/mkfs.c kernel/include/fs_format.h kernel/include/uapi/stat.h
+$(B)/mkfs/mkfs: mkfs/mkfs.c kernel/include/fs_format.h kernel/include/uapi/stat.h kernel/include/param.h
 	@mkdir -p $(dir $@)
-	$(HOSTCC) -O2 -Wall -Werror -Ikernel/include -o $@ mkfs/mkfs.c
+	$(HOSTCC) -O2 -Wall -Werror -iquote kernel/include -o $@ mkfs/mkfs.c
 $(B)/fs.img: $(B)/mkfs/mkfs $(UBINS) README.md
 	$(B)/mkfs/mkfs $@ README.md $(UBINS)
 

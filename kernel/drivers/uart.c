@@ -61,6 +61,8 @@ enum uart_reg {
 
 #define UART_BAUD        115200
 #define UART_CLOCK_DIV   16          /* the baud generator runs at 16x */
+#define UART_DIV_BYTE    0xff        /* the divisor goes in as two bytes */
+#define UART_DIV_SHIFT   8
 #define UART_TX_BUF_SIZE 64
 /* Interrupt-driven sends at most this much per "THR empty": the FIFO holds
  * 16, and the rest is left for polled writers (printf and echo) that may
@@ -94,8 +96,8 @@ static void set_baud(uint32_t clock)
 	if (!div)
 		div = 1;
 	reg_write(UART_LCR, LCR_DLAB);
-	reg_write(UART_DLL, div & 0xff);
-	reg_write(UART_DLM, (div >> 8) & 0xff);
+	reg_write(UART_DLL, div & UART_DIV_BYTE);
+	reg_write(UART_DLM, (div >> UART_DIV_SHIFT) & UART_DIV_BYTE);
 }
 
 static void program_uart(uint32_t clock)

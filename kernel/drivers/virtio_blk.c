@@ -30,6 +30,7 @@
 #define QUEUE_INDEX        0      /* virtio-blk without MQ has one queue */
 #define STATUS_UNSET       0xff   /* not a status the device may write */
 #define RESET_SPIN_LIMIT   1000000
+#define HALF_BITS          32     /* 64-bit values sit in two 32-bit registers */
 /* Registers up to and including the capacity field must be mapped. */
 #define VIRTIO_MMIO_MIN_SIZE (VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY + sizeof(uint64_t))
 
@@ -184,7 +185,7 @@ static void write_queue_addr(enum virtio_mmio_reg low, enum virtio_mmio_reg high
 	phys_addr_t pa = __pa(va);
 
 	reg_write(low, (uint32_t)pa);
-	reg_write(high, (uint32_t)(pa >> 32));
+	reg_write(high, (uint32_t)(pa >> HALF_BITS));
 }
 
 static int setup_queue(void)
@@ -227,7 +228,7 @@ static uint64_t read_capacity(void)
 		lo = reg_read(VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY);
 		hi = reg_read(VIRTIO_MMIO_CONFIG + VIRTIO_BLK_CFG_CAPACITY + sizeof(uint32_t));
 	} while (gen != reg_read(VIRTIO_MMIO_CONFIG_GENERATION));
-	return (uint64_t)hi << 32 | lo;
+	return (uint64_t)hi << HALF_BITS | lo;
 }
 
 /* ---- completion ---------------------------------------------------------- */
@@ -244,15 +245,30 @@ static void complete_request(uint32_t head)
 	wakeup(b);
 }
 
+/* A configuration change: the disk may have been resized, or the device
+ * may be asking for a reset we do not do. Caller holds disk.lock. */
+static void config_changed(void)
+{
+	disk.capacity = read_capacity();
+	printf("virtio-blk: configuration changed, now %lu KiB\n",
+	       disk.capacity * VIRTIO_BLK_SECTOR_SIZE / KiB(1));
+	if (reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
+		printf("virtio-blk: device needs a reset; requests may fail\n");
+}
+
 /* Interrupt handler: acknowledge, then retire every chain the device has
  * put in the used ring since the last interrupt. */
 static void virtio_blk_intr(void *arg)
 {
+	uint32_t isr;
+
 	(void)arg;
 	spin_lock(&disk.lock);
-	reg_write(VIRTIO_MMIO_INTERRUPT_ACK,
-		  reg_read(VIRTIO_MMIO_INTERRUPT_STATUS) &
-		  (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG));
+	isr = reg_read(VIRTIO_MMIO_INTERRUPT_STATUS) &
+	      (VIRTIO_MMIO_INT_VRING | VIRTIO_MMIO_INT_CONFIG);
+	reg_write(VIRTIO_MMIO_INTERRUPT_ACK, isr);
+	if (isr & VIRTIO_MMIO_INT_CONFIG)
+		config_changed();
 	while (disk.used_seen != READ_ONCE(disk.used->idx)) {
 		mb();   /* read the entry only after the index that published it */
 		complete_request(disk.used->ring[disk.used_seen % disk.qsize].id);
@@ -356,7 +372,8 @@ void virtio_blk_init(const struct platform *plat)
 		probe_slot(plat, i);
 	if (!disk.ready)
 		panic("virtio_blk_init: no usable virtio-blk disk among %d virtio-mmio slots "
-		      "(QEMU: -drive file=fs.img,if=none,format=raw,id=disk0 "
+		      "(QEMU: -global virtio-mmio.force-legacy=false "
+		      "-drive file=fs.img,if=none,format=raw,id=disk0 "
 		      "-device virtio-blk-device,drive=disk0)", plat->nr_virtio);
 	printf("virtio-blk at %p: %lu KiB%s, irq %u, queue of %u\n", (void *)disk.base,
 	       disk.capacity * VIRTIO_BLK_SECTOR_SIZE / KiB(1),

@@ -12,6 +12,7 @@
 #include "param.h"
 #include "proc.h"
 #include "printk.h"
+#include "string.h"
 
 static struct {
 	struct spinlock lock;
@@ -93,6 +94,16 @@ struct buf *bread(uint32_t dev, uint32_t blockno)
 			panic("bread: I/O error reading block %u", blockno);
 		b->valid = true;
 	}
+	return b;
+}
+
+struct buf *bget_zeroed(uint32_t dev, uint32_t blockno)
+{
+	struct buf *b = bget(dev, blockno);
+
+	/* Its old contents do not matter: skip the disk read. */
+	memset(b->data, 0, BSIZE);
+	b->valid = true;
 	return b;
 }
 

@@ -84,9 +84,8 @@ void fsinit(int dev)
  * never show up in a file after a crash. */
 static void block_zero(uint32_t dev, uint32_t blockno)
 {
-	struct buf *bp = bread(dev, blockno);
+	struct buf *bp = bget_zeroed(dev, blockno);
 
-	memset(bp->data, 0, BSIZE);
 	log_write(bp);
 	brelse(bp);
 }
@@ -416,12 +415,13 @@ static int copy_block_out(struct inode *ip, uint32_t blockno, uint32_t off,
 	return err;
 }
 
-int readi(struct inode *ip, enum addr_space where, uint64_t dst, uint32_t off, uint32_t n)
+int readi(struct inode *ip, enum addr_space where, uint64_t dst, uint64_t off64, uint32_t n)
 {
-	uint32_t tot, m;
+	uint32_t off, tot, m;
 
-	if (off >= ip->size)
+	if (off64 >= ip->size)
 		return 0;
+	off = off64;   /* below size, so it fits */
 	n = MIN(n, ip->size - off);
 	n = MIN(n, (uint32_t)INT32_MAX);
 	for (tot = 0; tot < n; tot += m, off += m, dst += m) {
@@ -448,13 +448,14 @@ static int copy_block_in(struct inode *ip, uint32_t blockno, uint32_t off,
 	return err;
 }
 
-int writei(struct inode *ip, enum addr_space where, uint64_t src, uint32_t off, uint32_t n)
+int writei(struct inode *ip, enum addr_space where, uint64_t src, uint64_t off64, uint32_t n)
 {
-	uint32_t tot, m;
+	uint32_t off, tot, m;
 	int err = 0;
 
-	if (off > ip->size)
+	if (off64 > ip->size)
 		return -EINVAL;
+	off = off64;   /* at most size, so it fits */
 	if (n == 0)
 		return 0;
 	if (off >= MAXFILE_BYTES)

@@ -20,6 +20,9 @@ void binit(void);
 /* A locked buffer holding the block's contents; sleeps for a free buffer
  * when all are in use. Panics on a disk I/O error. */
 struct buf *bread(uint32_t dev, uint32_t blockno);
+/* A locked buffer for a block about to be overwritten whole: zeroed,
+ * without reading the disk. */
+struct buf *bget_zeroed(uint32_t dev, uint32_t blockno);
 /* Write b to disk now. Caller holds b's lock. Panics on I/O error. */
 void bwrite(struct buf *b);
 /* Unlock b and drop the caller's reference. */
@@ -83,15 +86,16 @@ void stati(struct inode *ip, struct stat *st);
 
 /*
  * Copy n bytes at offset off between ip and dst/src (in the address space
- * named by where). Caller holds ip's lock; writei is in a transaction.
+ * named by where). off is 64-bit so that no caller's offset wraps onto
+ * real data. Caller holds ip's lock; writei is in a transaction.
  * readi returns the bytes read (0 at or past the end of the file).
  * writei returns the bytes written, short when the disk fills up; with
  * nothing written it returns -ENOSPC, -EFBIG (past MAXFILE_BYTES),
  * -EFAULT or -EINVAL (off past the end of the file). Both return -EFAULT
  * when nothing could be copied.
  */
-int readi(struct inode *ip, enum addr_space where, uint64_t dst, uint32_t off, uint32_t n);
-int writei(struct inode *ip, enum addr_space where, uint64_t src, uint32_t off, uint32_t n);
+int readi(struct inode *ip, enum addr_space where, uint64_t dst, uint64_t off, uint32_t n);
+int writei(struct inode *ip, enum addr_space where, uint64_t src, uint64_t off, uint32_t n);
 
 /* ---- directories and path names (kernel/fs/fs.c) ---- */
 /* Name buffers passed to the functions below hold DIRSIZ + 1 bytes. */

@@ -9,10 +9,9 @@
 #define NDEV          10     /* device major numbers */
 #define ROOTDEV       1      /* device number of the root disk */
 #define MAXARG        32     /* exec arguments */
-#define MAXOPBLOCKS   10     /* blocks one FS operation may write */
+#define MAXOPBLOCKS   32     /* blocks one FS operation may write */
 #define LOGSIZE       (MAXOPBLOCKS * 3)   /* on-disk log blocks */
-#define NBUF          (MAXOPBLOCKS * 3)   /* buffer cache size */
-#define FSSIZE        4000   /* file-system size in blocks (mkfs) */
+#define NBUF          (LOGSIZE + MAXOPBLOCKS) /* buffer cache: a full log plus one op */
 #define MAXPATH       128    /* longest path name */
 #define KSTACK_PAGES  4      /* kernel stack per process (16 KiB) */
 #define BOOTARGS_MAX  512    /* kernel command line */

@@ -237,6 +237,7 @@ static uint8_t *disk;
 static uint32_t disk_blocks;
 static const char *image_path;
 static long disk_writes;
+static long disk_reads;
 static long crash_after = -1;
 static bool sweeping;
 
@@ -280,6 +281,7 @@ int virtio_blk_rw(struct buf *b, enum blk_op op)
 	if (b->blockno >= disk_blocks)
 		return -EIO;
 	if (op == BLK_READ) {
+		disk_reads++;
 		memcpy(b->data, disk + (size_t)b->blockno * BSIZE, BSIZE);
 		return 0;
 	}
@@ -434,6 +436,26 @@ static void basic_files(void)
 	EXPECT(file_size(fd), 0);
 	EXPECT(xwrite(fd, "again", 5), 5);
 	EXPECT(xclose(fd), 0);
+}
+
+/* Offsets past 4 GiB reach nothing; they must not wrap onto the data. */
+static void basic_offsets(void)
+{
+	const uint64_t wrap = 1ULL << 32;
+	char buf[8];
+	struct inode *ip;
+
+	begin_op();
+	ip = namei("/f");
+	EXPECT_TRUE(ip != NULL);
+	ilock(ip);
+	EXPECT(readi(ip, ADDR_KERNEL, U(buf), 0, sizeof(buf)), 5);
+	EXPECT(readi(ip, ADDR_KERNEL, U(buf), wrap, sizeof(buf)), 0);
+	EXPECT(readi(ip, ADDR_KERNEL, U(buf), wrap + 1, sizeof(buf)), 0);
+	EXPECT(writei(ip, ADDR_KERNEL, U("x"), wrap, 1), -EINVAL);
+	EXPECT(ip->size, 5);
+	iunlockput(ip);
+	end_op();
 }
 
 static void basic_names(void)
@@ -619,6 +641,7 @@ static void basic_pipes(void)
 static void scenario_basic(void)
 {
 	basic_files();
+	basic_offsets();
 	basic_names();
 	basic_dirs();
 	basic_links();
@@ -874,7 +897,8 @@ static int run_scenario(const char *name)
 		scenarios[i].run();
 		shutdown();
 		save_image();
-		printf("%s: %d failures, %ld disk writes\n", name, failures, disk_writes);
+		printf("%s: %d failures, %ld disk writes, %ld reads\n", name, failures,
+		       disk_writes, disk_reads);
 		return failures ? EXIT_FAILED : 0;
 	}
 	printf("test_fs: no scenario '%s'\n", name);
