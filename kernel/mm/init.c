@@ -123,23 +123,55 @@ static void preallocate_kernel_puds(void)
 	for (size_t i = 0; i < ARRAY_SIZE(regions); i++) {
 		uint64_t va = regions[i].start;
 		do {
-			if (!pud_alloc(pgd_offset_pgd(swapper_pg_dir, va), va, &early_pgtable_alloc))
-				panic("preallocate_kernel_puds: out of early memory");
+			pgd_t *pgd = pgd_offset_pgd(swapper_pg_dir, va);
+			if (pgd_none(*pgd)) {
+				phys_addr_t pa = early_pgtable_alloc.alloc(&early_pgtable_alloc);
+				if (!pa)
+					panic("preallocate_kernel_puds: out of early memory");
+				early_pgtable_alloc.nr_tables++;
+				pgd_populate(pgd, pa);
+			}
 			va += PGDIR_SIZE;
 		} while (va != regions[i].end && va > regions[i].start);
 	}
 }
 
+/* Count the direct map's leaves by size: what the mapper really chose. */
+static void count_direct_map_leaves(uint64_t counts[PGTABLE_LEVELS])
+{
+	struct memblock_type *mem = &memblock.memory;
+
+	for (int i = 0; i < mem->cnt; i++) {
+		uint64_t va = PAGE_OFFSET + ALIGN_UP(mem->regions[i].base, PAGE_SIZE);
+		uint64_t end = PAGE_OFFSET + mem->regions[i].base + mem->regions[i].size;
+		if (mem->regions[i].flags & MEMBLOCK_NOMAP)
+			continue;
+		while (va < end) {
+			enum pt_level level = PT_LEVEL_PTE;
+			if (walk(swapper_pg_dir, va, &level))
+				counts[level]++;
+			va = ALIGN_DOWN(va, LEVEL_SIZE(level)) + LEVEL_SIZE(level);
+		}
+	}
+}
+
+static const char *const mapsize_names[] = {
+	[PT_LEVEL_PTE] = "4k", [PT_LEVEL_PMD] = "2m", [PT_LEVEL_PUD] = "1g",
+};
+
 void init_mem_mapping(void)
 {
+	uint64_t leaves[PGTABLE_LEVELS] = { 0 };
+
 	/* The image first: it must stay reachable once satp switches. */
 	map_kernel_image();
 	map_direct_map();
 	preallocate_kernel_puds();
 	csr_write_satp(make_satp(__pa(swapper_pg_dir)));
 	local_flush_tlb_all();
-	printf("paging: Sv48, direct map up to %s leaves, %lu table pages\n",
-	       direct_map_max_leaf == PT_LEVEL_PUD ? "1G" :
-	       direct_map_max_leaf == PT_LEVEL_PMD ? "2M" : "4K",
+	count_direct_map_leaves(leaves);
+	printf("paging: Sv48, mapsize=%s, direct map leaves: %lu x 1G, %lu x 2M, %lu x 4K; "
+	       "%lu early table pages\n", mapsize_names[direct_map_max_leaf],
+	       leaves[PT_LEVEL_PUD], leaves[PT_LEVEL_PMD], leaves[PT_LEVEL_PTE],
 	       early_pgtable_alloc.nr_tables);
 }

@@ -29,6 +29,7 @@ static void table_free(struct pgtable_alloc *a, phys_addr_t pa)
 	a->nr_tables--;
 }
 
+#if SOLUTION(pgtable)
 pud_t *pud_alloc(pgd_t *pgd, uint64_t va, struct pgtable_alloc *a)
 {
 	if (pgd_none(*pgd)) {
@@ -67,53 +68,28 @@ pte_t *pte_alloc(pmd_t *pmd, uint64_t va, struct pgtable_alloc *a)
 	}
 	return pte_offset(pmd, va);
 }
-
-static bool leaf_fits(enum pt_level level, enum pt_level max_leaf, uint64_t va,
-		      phys_addr_t pa, uint64_t end)
+#else
+/*
+ * Lab pgtable, exercise 1: the populate functions. Each finds the entry,
+ * allocates a zeroed table from a when it is empty, installs it with
+ * pXd_populate() and returns the next-level entry for va (NULL when the
+ * allocator is empty or the entry is a leaf).
+ */
+pud_t *pud_alloc(pgd_t *pgd, uint64_t va, struct pgtable_alloc *a)
 {
-	return level <= max_leaf && IS_ALIGNED(va | pa, LEVEL_SIZE(level)) &&
-	       end - va >= LEVEL_SIZE(level);
+	return NULL;
 }
 
-/* A populate function returned NULL: a leaf was in the way, or no memory. */
-static int populate_error(uint64_t entry)
+pmd_t *pmd_alloc(pud_t *pud, uint64_t va, struct pgtable_alloc *a)
 {
-	return entry_leaf(entry) ? -EEXIST : -ENOMEM;
+	return NULL;
 }
 
-/* Map one leaf at va; returns its size, or 0 with *err set. */
-static uint64_t map_one(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t end,
-			pgprot_t prot, struct pgtable_alloc *a,
-			enum pt_level max_leaf, int *err)
+pte_t *pte_alloc(pmd_t *pmd, uint64_t va, struct pgtable_alloc *a)
 {
-	pgd_t *pgde = pgd_offset_pgd(pgd, va);
-	pud_t *pud;
-	pmd_t *pmd;
-	pte_t *pte;
-
-	if (!(pud = pud_alloc(pgde, va, a)))
-		return *err = populate_error(pgde->pgd), 0;
-	if (leaf_fits(PT_LEVEL_PUD, max_leaf, va, pa, end)) {
-		if (!pud_none(*pud))
-			return *err = -EEXIST, 0;
-		set_pud(pud, (pud_t){ pfn_entry(PFN_DOWN(pa), prot) });
-		return PUD_SIZE;
-	}
-	if (!(pmd = pmd_alloc(pud, va, a)))
-		return *err = populate_error(pud->pud), 0;
-	if (leaf_fits(PT_LEVEL_PMD, max_leaf, va, pa, end)) {
-		if (!pmd_none(*pmd))
-			return *err = -EEXIST, 0;
-		set_pmd(pmd, (pmd_t){ pfn_entry(PFN_DOWN(pa), prot) });
-		return PMD_SIZE;
-	}
-	if (!(pte = pte_alloc(pmd, va, a)))
-		return *err = populate_error(pmd->pmd), 0;
-	if (!pte_none(*pte))
-		return *err = -EEXIST, 0;
-	set_pte(pte, pfn_pte(PFN_DOWN(pa), prot));
-	return PAGE_SIZE;
+	return NULL;
 }
+#endif /* SOLUTION(pgtable) */
 
 /* ---- walking --------------------------------------------------------- */
 
@@ -172,11 +148,92 @@ static void gather_flush(struct table_gather *g)
 	g->nr = 0;
 }
 
-static void gather_table(struct table_gather *g, uint64_t *table)
+/* Queue an emptied table for freeing after the flush (for prune_tables()). */
+static __unused void gather_table(struct table_gather *g, uint64_t *table)
 {
 	if (g->nr == GATHER_MAX)
 		gather_flush(g);
 	g->pa[g->nr++] = __pa(table);
+}
+
+static void release_leaf_pages(uint64_t old, enum pt_level level)
+{
+	uint64_t pfn = entry_pfn(old);
+
+	if (old & _PAGE_SPECIAL)
+		return;
+	for (uint64_t i = 0; i < LEVEL_SIZE(level) >> PAGE_SHIFT; i++)
+		if (pfn_valid(pfn + i))
+			put_page(pfn_to_page(pfn + i));
+}
+
+/* Tables left after unmapping (only the handout's fallback leaves any). */
+static void free_table_tree(uint64_t *table, enum pt_level level, uint64_t first,
+			    uint64_t last, struct pgtable_alloc *a)
+{
+	for (uint64_t i = first; i <= last; i++) {
+		if (!entry_present(table[i]) || entry_leaf(table[i]))
+			continue;
+		if (level > PT_LEVEL_PMD)
+			free_table_tree(table_va(table[i]), level - 1, 0, PTRS_PER_TABLE - 1, a);
+		table_free(a, PFN_PHYS(entry_pfn(table[i])));
+		table[i] = 0;
+	}
+}
+
+void free_pgd_user(pgd_t *pgd, struct pgtable_alloc *a)
+{
+	unmap_range(pgd, 0, USER_TOP, a, UNMAP_FREE_PAGES | UNMAP_NO_FLUSH);
+	free_table_tree((uint64_t *)pgd, PT_LEVEL_PGD, 0, pt_index(USER_TOP - 1, PT_LEVEL_PGD), a);
+	table_free(a, __pa(pgd));
+}
+
+#if SOLUTION(pgtable)
+static bool leaf_fits(enum pt_level level, enum pt_level max_leaf, uint64_t va,
+		      phys_addr_t pa, uint64_t end)
+{
+	return level <= max_leaf && IS_ALIGNED(va | pa, LEVEL_SIZE(level)) &&
+	       end - va >= LEVEL_SIZE(level);
+}
+
+/* A populate function returned NULL: a leaf was in the way, or no memory. */
+static int populate_error(uint64_t entry)
+{
+	return entry_leaf(entry) ? -EEXIST : -ENOMEM;
+}
+
+/* Map one leaf at va; returns its size, or 0 with *err set. */
+static uint64_t map_one(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t end,
+			pgprot_t prot, struct pgtable_alloc *a,
+			enum pt_level max_leaf, int *err)
+{
+	pgd_t *pgde = pgd_offset_pgd(pgd, va);
+	pud_t *pud;
+	pmd_t *pmd;
+	pte_t *pte;
+
+	if (!(pud = pud_alloc(pgde, va, a)))
+		return *err = populate_error(pgde->pgd), 0;
+	if (leaf_fits(PT_LEVEL_PUD, max_leaf, va, pa, end)) {
+		if (!pud_none(*pud))
+			return *err = -EEXIST, 0;
+		set_pud(pud, (pud_t){ pfn_entry(PFN_DOWN(pa), prot) });
+		return PUD_SIZE;
+	}
+	if (!(pmd = pmd_alloc(pud, va, a)))
+		return *err = populate_error(pud->pud), 0;
+	if (leaf_fits(PT_LEVEL_PMD, max_leaf, va, pa, end)) {
+		if (!pmd_none(*pmd))
+			return *err = -EEXIST, 0;
+		set_pmd(pmd, (pmd_t){ pfn_entry(PFN_DOWN(pa), prot) });
+		return PMD_SIZE;
+	}
+	if (!(pte = pte_alloc(pmd, va, a)))
+		return *err = populate_error(pmd->pmd), 0;
+	if (!pte_none(*pte))
+		return *err = -EEXIST, 0;
+	set_pte(pte, pfn_pte(PFN_DOWN(pa), prot));
+	return PAGE_SIZE;
 }
 
 static bool table_empty(const uint64_t *table)
@@ -215,17 +272,6 @@ static int split_leaf(uint64_t *entry, enum pt_level level, struct pgtable_alloc
 		child[i] = pfn_entry(entry_pfn(old) + i * step, entry_prot(old));
 	WRITE_ONCE(*entry, pfn_entry(PFN_DOWN(t), _PAGE_TABLE));
 	return 0;
-}
-
-static void release_leaf_pages(uint64_t old, enum pt_level level)
-{
-	uint64_t pfn = entry_pfn(old);
-
-	if (old & _PAGE_SPECIAL)
-		return;
-	for (uint64_t i = 0; i < LEVEL_SIZE(level) >> PAGE_SHIFT; i++)
-		if (pfn_valid(pfn + i))
-			put_page(pfn_to_page(pfn + i));
 }
 
 /* Unmap what lies at va; returns where to continue. */
@@ -303,11 +349,79 @@ int map_range_leaf(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t size,
 	return err;
 }
 
-void free_pgd_user(pgd_t *pgd, struct pgtable_alloc *a)
+#else
+/*
+ * Lab pgtable, exercises 2 and 3: map_range_leaf() and unmap_range().
+ * Until they are written, this provided 4 KiB-only mapper keeps the kernel
+ * running: every mapping uses 4 KiB leaves, and unmapping never splits a
+ * huge leaf nor frees an emptied table.
+ */
+static void fallback_notice(void)
 {
-	unmap_range(pgd, 0, USER_TOP, a, UNMAP_FREE_PAGES | UNMAP_NO_FLUSH);
-	table_free(a, __pa(pgd));
+	static bool told;
+
+	if (!told) {
+		told = true;
+		printf("pgtable: map_range not implemented, using the 4 KiB fallback mapper\n");
+	}
 }
+
+static uint64_t *fallback_pte(pgd_t *pgd, uint64_t va, struct pgtable_alloc *a)
+{
+	uint64_t *table = (uint64_t *)pgd;
+
+	for (int l = PT_LEVEL_PGD; l > PT_LEVEL_PTE; l--) {
+		uint64_t *e = &table[pt_index(va, l)];
+		if (entry_leaf(*e))
+			return NULL;
+		if (!entry_present(*e)) {
+			phys_addr_t t = table_alloc(a);
+			if (!t)
+				return NULL;
+			WRITE_ONCE(*e, pfn_entry(PFN_DOWN(t), _PAGE_TABLE));
+		}
+		table = table_va(*e);
+	}
+	return &table[pt_index(va, PT_LEVEL_PTE)];
+}
+
+int map_range_leaf(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t size,
+		   pgprot_t prot, struct pgtable_alloc *a, enum pt_level max_leaf)
+{
+	fallback_notice();
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		uint64_t *e = fallback_pte(pgd, va + off, a);
+		if (!e || *e) {
+			unmap_range(pgd, va, off, a, UNMAP_KEEP_PAGES);
+			return e ? -EEXIST : -ENOMEM;
+		}
+		WRITE_ONCE(*e, pfn_entry(PFN_DOWN(pa + off), prot));
+	}
+	return 0;
+}
+
+int unmap_range(pgd_t *pgd, uint64_t va, uint64_t size,
+		struct pgtable_alloc *a, enum unmap_flags flags)
+{
+	uint64_t start = va, end = va + size;
+
+	while (va < end) {
+		struct pt_path p;
+		walk_path(pgd, va, &p);
+		uint64_t next = ALIGN_DOWN(va, LEVEL_SIZE(p.level)) + LEVEL_SIZE(p.level);
+		uint64_t old = *p.entry[p.level];
+		if (entry_leaf(old)) {
+			WRITE_ONCE(*p.entry[p.level], 0);
+			if (flags & UNMAP_FREE_PAGES)
+				release_leaf_pages(old, p.level);
+		}
+		va = next > va ? next : end;
+	}
+	if (!(flags & UNMAP_NO_FLUSH))
+		flush_tlb_kernel_range(start, end);
+	return 0;
+}
+#endif /* SOLUTION(pgtable) */
 
 /* ---- tables from the page allocator ------------------------------------ */
 
