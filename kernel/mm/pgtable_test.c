@@ -105,19 +105,35 @@ static void free_count_returns(struct ktest *t)
 	KTEST_EXPECT_EQ(t, nr_free_pages(), free_before);
 }
 
-static void permissions_kept(struct ktest *t)
+/* The populate chain by hand: each level's table appears once and is reused. */
+static void populate_chain(struct ktest *t)
 {
 	pgd_t *pgd = test_pgd();
-	pte_t *e;
+	uint64_t tables = pgtable_page_alloc.nr_tables;
+	pud_t *pud = pud_alloc(pgd_offset_pgd(pgd, TEST_VA), TEST_VA, &pgtable_page_alloc);
+	pmd_t *pmd = pud ? pmd_alloc(pud, TEST_VA, &pgtable_page_alloc) : NULL;
+	pte_t *pte = pmd ? pte_alloc(pmd, TEST_VA, &pgtable_page_alloc) : NULL;
 
-	map_range(pgd, TEST_VA, TEST_PA, PAGE_SIZE, PAGE_USER_RX, &pgtable_page_alloc);
-	e = walk(pgd, TEST_VA, NULL);
-	KTEST_EXPECT(t, e != NULL);
-	if (e) {
+	KTEST_EXPECT(t, pud && pmd && pte);
+	if (!pte)
+		goto out;
+	KTEST_EXPECT_EQ(t, pgtable_page_alloc.nr_tables, tables + 3);
+	/* A second walk to a neighbour allocates nothing new. */
+	KTEST_EXPECT(t, pte_alloc(pmd, TEST_VA + PAGE_SIZE, &pgtable_page_alloc) == pte + 1);
+	KTEST_EXPECT_EQ(t, pgtable_page_alloc.nr_tables, tables + 3);
+	set_pte(pte, pfn_pte(PFN_DOWN(TEST_PA), PAGE_USER_RX));
+	pte_t *e = walk(pgd, TEST_VA + 0x123, NULL);
+	KTEST_EXPECT(t, e == pte);
+	if (e)
 		KTEST_EXPECT_EQ(t, entry_prot(e->pte), PAGE_USER_RX);
-		KTEST_EXPECT(t, !(e->pte & _PAGE_WRITE));
-	}
-	unmap_range(pgd, TEST_VA, PAGE_SIZE, &pgtable_page_alloc, UNMAP_NO_FLUSH);
+	/* A leaf in the way: populate refuses to go through it. */
+	pmd_t saved = *pmd;
+	set_pmd(pmd, (pmd_t){ pfn_entry(PFN_DOWN(TEST_PA), PAGE_KERNEL) });
+	KTEST_EXPECT(t, pte_alloc(pmd, TEST_VA, &pgtable_page_alloc) == NULL);
+	set_pmd(pmd, saved);
+out:
+	unmap_range(pgd, TEST_VA, PUD_SIZE, &pgtable_page_alloc, UNMAP_NO_FLUSH);
+	KTEST_EXPECT_EQ(t, pgtable_page_alloc.nr_tables, tables);
 	put_test_pgd(pgd);
 }
 
@@ -126,6 +142,6 @@ static const struct ktest_case pgtable_cases[] = {
 	{ "remap_refused", remap_refused },
 	{ "unmap_splits_huge_leaf", unmap_splits_huge_leaf },
 	{ "free_count_returns", free_count_returns },
-	{ "permissions_kept", permissions_kept },
+	{ "populate_chain", populate_chain },
 };
 KTEST_SUITE(pgtable, "pgtable", pgtable_cases);

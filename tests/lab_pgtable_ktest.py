@@ -1,0 +1,41 @@
+"""Lab pgtable: the in-kernel tests of kernel/mm/pgtable_test.c.
+
+One boot with ktest=pgtable runs the suite; each KTAP case is a graded test.
+"""
+import pytest
+
+from grader import ktap
+from grader import qemu
+
+LAB = "pgtable"
+SUITE = "pgtable"
+# KTAP case name (kernel/mm/pgtable_test.c) -> points.
+CASES = {
+    "leaf_choice": 25,
+    "remap_refused": 15,
+    "unmap_splits_huge_leaf": 25,
+    "free_count_returns": 20,
+    "populate_chain": 15,
+}
+
+
+@pytest.fixture(scope="module")
+def ktap_results(build, time_factor, boot_slots):
+    pool = qemu.MachinePool("lab_pgtable_ktest", build.logs, kernel=build.kernel,
+                            image=build.image, time_factor=time_factor, slots=boot_slots)
+    try:
+        m = pool.boot(memory="512M", cpus=2, bootargs=f"ktest={SUITE}")
+        return ktap.parse(m.output), pool.log_paths
+    finally:
+        pool.kill_all()
+
+
+@pytest.mark.boot
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.lab(LAB, points=p))
+                                  for c, p in CASES.items()])
+def test_pgtable_ktest(case, ktap_results):
+    suites, logs = ktap_results
+    results = suites.get(SUITE)
+    assert results is not None, f"no KTAP output for suite {SUITE} (logs: {logs})"
+    assert case in results, f"the kernel did not report case {case} (logs: {logs})"
+    assert results[case].ok, f"{case}: {results[case].reason} (logs: {logs})"
