@@ -138,8 +138,30 @@ qemu-gdb: all .gdbinit
 	$(QEMU) $(QEMUOPTS) -S -gdb tcp::$(GDBPORT)
 
 # ---- tests --------------------------------------------------------------
+# xdist runs two workers when present (QEMU boots are bounded in conftest).
+XDIST := $(shell $(PYTHON) -c 'import xdist' 2>/dev/null && printf -- '-n 2')
 test: all
-	$(PYTHON) -m pytest -q tests
+	$(PYTHON) -m pytest -q $(XDIST) tests
+
+# ---- labs -------------------------------------------------------------------
+# In a handout tree labs/HANDOUT names the lab; in the reference tree say LAB=.
+HANDOUT_LAB := $(shell cat labs/HANDOUT 2>/dev/null)
+LAB ?= $(HANDOUT_LAB)
+GRADE_STAGE := $(if $(HANDOUT_LAB),,$(LAB))
+GRADE_B := $(if $(GRADE_STAGE),build/stage-$(GRADE_STAGE),build)
+GRADE_OUT := $(GRADE_B)/grade
+grade:
+	@test -n "$(LAB)" || { echo "make grade: which lab? make grade LAB=<lab> (labs: $$($(LABTOOL) list | tr '\n' ' '))" >&2; exit 2; }
+	$(PYTHON) -m pytest -q $(XDIST) tests --grade $(LAB) --stage "$(GRADE_STAGE)" \
+		--build-dir $(GRADE_B) --results-json $(GRADE_OUT)/results.json \
+		--junitxml $(GRADE_OUT)/junit.xml $(if $(TEST),-k "$(TEST)")
+
+handout:
+	@test -n "$(LAB)" -a -n "$(OUT)" || { echo "usage: make handout LAB=<lab> OUT=<dir>" >&2; exit 2; }
+	$(LABTOOL) handout $(LAB) $(OUT)
+
+labs-check:
+	$(LABTOOL) check
 
 clean:
 	rm -rf $(B) .gdbinit
@@ -147,6 +169,6 @@ clean:
 # Fragments: host tests and other self-contained pieces.
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all kernel qemu qemu-gdb test clean
+.PHONY: all kernel qemu qemu-gdb test grade handout labs-check clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -20,6 +20,7 @@ from grader import labtool
 
 RESULTS_DEFAULT = os.path.join("build", "grade", "results.json")
 OUTPUT_LIMIT = 4000     # characters of failure text kept per test in results.json
+_CONFIG = {}            # the session's config, for hooks that only get a report
 
 
 @dataclass
@@ -43,6 +44,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "lab(name, points, student=True): a graded test of lab NAME")
+    _CONFIG["config"] = config
     config._pagoda_outcomes = {}
     config._pagoda_labs = None
     lab = config.getoption("grade")
@@ -80,15 +82,28 @@ def pytest_collection_modifyitems(config, items):
     items[:] = keep
 
 
+LAB_PROPERTY = "pagoda_lab"
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
+    """Carry the lab marker on the report: under xdist, reports (not items)
+    reach the controller that keeps the score."""
     outcome = yield
-    report = outcome.get_result()
     mark = _lab_marker(item)
-    if mark is None:
+    if mark is not None:
+        outcome.get_result().user_properties.append((LAB_PROPERTY, mark))
+
+
+@pytest.hookimpl
+def pytest_runtest_logreport(report):
+    mark = dict(report.user_properties).get(LAB_PROPERTY)
+    config = _CONFIG.get("config")
+    if mark is None or config is None:
         return
-    outcomes = item.config._pagoda_outcomes
-    entry = outcomes.setdefault(item.nodeid, Outcome(mark[0], item.nodeid, mark[1], mark[2]))
+    lab, points, student = mark
+    outcomes = config._pagoda_outcomes
+    entry = outcomes.setdefault(report.nodeid, Outcome(lab, report.nodeid, points, student))
     if report.failed or (report.when == "call" and report.skipped):
         entry.passed = False
         entry.output.append(str(report.longrepr)[-OUTPUT_LIMIT:])

@@ -55,6 +55,8 @@ def pytest_addoption(parser):
                     help="build directory, relative to the tree (make's B=)")
     group.addoption("--no-make", action="store_true",
                     help="do not run make; use the build as it is")
+    group.addoption("--stage", default="",
+                    help="build this stage of the reference tree (make's STAGE=)")
 
 
 def pytest_configure(config):
@@ -76,13 +78,14 @@ def pytest_runtest_makereport(item, call):
         report.sections.append(("console logs", "\n".join(pool.log_paths)))
 
 
-def _run_make(root, build_dir):
+def _run_make(root, build_dir, stage=""):
     os.makedirs(os.path.join(root, build_dir), exist_ok=True)
     # Workers share one tree: one make at a time, the others then find it done.
     with open(os.path.join(root, build_dir, ".make.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            result = subprocess.run(["make", "-s", "all", f"B={build_dir}"], cwd=root,
+            result = subprocess.run(["make", "-s", "all", f"B={build_dir}", f"STAGE={stage}"],
+                                    cwd=root,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     text=True, timeout=MAKE_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -97,7 +100,7 @@ def _run_make(root, build_dir):
 def build(pytestconfig):
     build_dir = pytestconfig.getoption("build_dir")
     if not pytestconfig.getoption("no_make"):
-        _run_make(ROOT, build_dir)
+        _run_make(ROOT, build_dir, pytestconfig.getoption("stage"))
     b = Build(root=ROOT, dir=os.path.join(ROOT, build_dir),
               kernel=os.path.join(ROOT, build_dir, "kernel", "kernel.elf"),
               image=os.path.join(ROOT, build_dir, "fs.img"),
