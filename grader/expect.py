@@ -7,6 +7,7 @@ expressions (compile them with re.MULTILINE where they use ^ or $); the
 helpers below turn console text into numbers.
 """
 import re
+from dataclasses import dataclass
 
 # ---- firmware -------------------------------------------------------------
 # OpenSBI prints this once per reset: a second one on a console is a reboot.
@@ -43,6 +44,29 @@ MEMSTAT_LINE = r"^(?P<name>[a-z_]+): (?P<value>\d+)$"
 LS_LINE = r"^(?P<name>\S+)\s+(?P<type>\d+) (?P<ino>\d+) (?P<size>\d+)$"
 LS_TYPE_DIR = 1    # kernel/include/uapi/stat.h T_DIR
 LS_TYPE_FILE = 2   # kernel/include/uapi/stat.h T_FILE
+
+# ---- lab pgtable -------------------------------------------------------------
+# kernel/mm/pgtable_test.c, direct_map_min_tables(): KTAP diagnostics.
+DIRECT_MAP_RANGE = r"^\s*# direct_map: range 0x(?P<start>[0-9a-f]+)-0x(?P<end>[0-9a-f]+)$"
+DIRECT_MAP_TABLES = (r"^\s*# direct_map: mapsize=(?P<mapsize>\w+) "
+                     r"tables pud=(?P<pud>\d+) pmd=(?P<pmd>\d+) pte=(?P<pte>\d+) "
+                     r"minimum pud=(?P<min_pud>\d+) pmd=(?P<min_pmd>\d+) pte=(?P<min_pte>\d+)$")
+# kernel/mm/ptdump.c (format documented in kernel/include/ptdump.h).
+PGDUMP_TITLE = r"^pgdump: (?P<title>user half of pid \d+ \(\S+\)|kernel half)$"
+PGDUMP_NOT_IMPLEMENTED = "pgdump: not implemented"
+PGDUMP_TABLE = (r"^(?P<indent> *)(?P<level>pgd|pud|pmd|pte) 0x(?P<first>[0-9a-f]{16})-"
+                r"0x(?P<last>[0-9a-f]{16}) table 0x(?P<pa>[0-9a-f]{16})$")
+PGDUMP_EMPTY = (r"^(?P<indent> *)(?P<level>pgd|pud|pmd) 0x(?P<first>[0-9a-f]{16})-"
+                r"0x(?P<last>[0-9a-f]{16}) empty table x(?P<count>\d+)$")
+PGDUMP_LEAVES = (r"^(?P<indent> *)(?P<level>pgd|pud|pmd|pte) 0x(?P<first>[0-9a-f]{16})-"
+                 r"0x(?P<last>[0-9a-f]{16}) (?P<size>4K|2M|1G) x(?P<count>\d+) "
+                 r"pa 0x(?P<pa>[0-9a-f]{16}) (?P<prot>[r-][w-][x-][u-][g-][a-][d-])"
+                 r"(?P<soft>( special)?( cow)?)$")
+PGDUMP_SUMMARY = (r"^pgdump: tables pud=(?P<pud>\d+) pmd=(?P<pmd>\d+) pte=(?P<pte>\d+) "
+                  r"leaves 1G=(?P<l1g>\d+) 2M=(?P<l2m>\d+) 4K=(?P<l4k>\d+)$")
+# user/bin/pgtabletest.c: one verdict line per case.
+PGTABLETEST_CASE = r"^pgtabletest: (?P<name>\S+): (?P<verdict>ok|FAILED)(?:: (?P<why>.*))?$"
+PGTABLETEST_DONE = "pgtabletest: done"
 
 # ---- QEMU monitor -------------------------------------------------------------
 # target/riscv/cpu.c riscv_cpu_dump_state(): one " satp  <hex>" per CPU.
@@ -92,6 +116,65 @@ def usertests_failures(text):
     """Every 'usertests: NAME: FAILED: WHY' line, as (name, why) pairs."""
     return [(m["name"], m["why"].strip())
             for m in re.finditer(USERTESTS_FAILED, text, re.MULTILINE)]
+
+
+def parse_direct_map(text):
+    """The direct_map_min_tables diagnostics -> (ranges, {field: value})."""
+    ranges = [(int(m["start"], 16), int(m["end"], 16))
+              for m in re.finditer(DIRECT_MAP_RANGE, text, re.MULTILINE)]
+    m = re.search(DIRECT_MAP_TABLES, text, re.MULTILINE)
+    if not m:
+        raise FormatError("no '# direct_map: mapsize=...' line in the KTAP output")
+    fields = {k: (v if k == "mapsize" else int(v)) for k, v in m.groupdict().items()}
+    return ranges, fields
+
+
+@dataclass
+class PgdumpEntry:
+    level: str       # pgd, pud, pmd, pte: the level of the entry
+    depth: int       # 0 for pgd entries, one more per level down
+    first: int       # first virtual address covered
+    last: int        # last virtual address covered (inclusive)
+    pa: int          # the leaf's or the table's; 0 for a run of empty tables
+    size: str = ""   # 4K, 2M or 1G for leaves; "" for table entries
+    count: int = 0   # entries in the run (leaves, or empty tables)
+    prot: str = ""   # rwxugad with '-' for clear bits
+    soft: str = ""   # " special" / " cow"
+
+    @property
+    def is_table(self):
+        return not self.size
+
+
+def parse_pgdump(text):
+    """pgdump output -> (title, [PgdumpEntry], summary dict). Every line
+    between the title and the summary must have the documented shape."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines or not re.match(PGDUMP_TITLE, lines[0]):
+        raise FormatError(f"pgdump output does not start with its title:\n{text}")
+    summary = re.match(PGDUMP_SUMMARY, lines[-1])
+    if not summary:
+        raise FormatError(f"pgdump output does not end with its summary line:\n{text}")
+    entries = []
+    for line in lines[1:-1]:
+        m = (re.match(PGDUMP_LEAVES, line) or re.match(PGDUMP_TABLE, line)
+             or re.match(PGDUMP_EMPTY, line))
+        if not m:
+            raise FormatError(f"pgdump line of unknown shape: {line!r}")
+        g = m.groupdict()
+        entries.append(PgdumpEntry(level=g["level"], depth=len(g["indent"]) // 2,
+                                   first=int(g["first"], 16), last=int(g["last"], 16),
+                                   pa=int(g.get("pa") or "0", 16), size=g.get("size") or "",
+                                   count=int(g.get("count") or 0), prot=g.get("prot") or "",
+                                   soft=g.get("soft") or ""))
+    title = re.match(PGDUMP_TITLE, lines[0])["title"]
+    return title, entries, {k: int(v) for k, v in summary.groupdict().items()}
+
+
+def pgtabletest_results(text):
+    """{case: (passed, why)} from pgtabletest's verdict lines."""
+    return {m["name"]: (m["verdict"] == "ok", (m["why"] or "").strip())
+            for m in re.finditer(PGTABLETEST_CASE, text, re.MULTILINE)}
 
 
 def satp_values(info_registers):

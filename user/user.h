@@ -11,6 +11,7 @@
 #include "kernel/fcntl.h"
 #include <uapi/errno.h>
 #include <uapi/memstat.h>
+#include <uapi/pgdump.h>
 
 /* System calls (user/lib/usys.S). */
 int fork(void);
@@ -39,7 +40,7 @@ int uptime(void);
 int memstat(struct memstat *);
 int halt(void);
 int errno(void);                 /* reason (E*) for the last failed call */
-int pgdump(int pid, int flags);
+int pgdump(int what, char *buf, int len); /* enum pgdump_what; length of the dump */
 void *mmap(void *, uint64, int, int, int, uint64);
 int munmap(void *, uint64);
 int ktest(const char *);

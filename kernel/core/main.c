@@ -7,6 +7,7 @@
 #include "cmdline.h"
 #include "memblock.h"
 #include "init.h"
+#include "ptdump.h"
 #include "mm.h"
 #include "irq.h"
 #include "uart.h"
@@ -70,6 +71,8 @@ __noreturn void kmain(uint64_t hartid, phys_addr_t fdt_pa)
 	console_init();
 	uart_init(&platform);
 	virtio_blk_init(&platform);
+	/* Every boot-time mapping exists now: dump them if asked. */
+	ptdump_boot();
 
 	/* File system tables (the disk is read by the first process). */
 	binit();

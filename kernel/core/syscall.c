@@ -18,7 +18,7 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_link] = sys_link,       [SYS_mkdir] = sys_mkdir,
 	[SYS_close] = sys_close,     [SYS_memstat] = sys_memstat,
 	[SYS_halt] = sys_halt,       [SYS_errno] = sys_errno,
-	[SYS_ktest] = sys_ktest,
+	[SYS_ktest] = sys_ktest,     [SYS_pgdump] = sys_pgdump,
 };
 
 /* Linux's convention: results in [-4095, -1] are errors. */

@@ -10,6 +10,7 @@
 #include "asm/pgtable.h"
 #include "asm/csr.h"
 #include "mm.h"
+#include "spinlock.h"
 
 struct pgtable_alloc {
 	/* Return the physical address of a zeroed table page that is already
@@ -83,6 +84,17 @@ static inline int map_range(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t si
 	return map_range_leaf(pgd, va, pa, size, prot, a, PT_LEVEL_PUD);
 }
 
+/*
+ * Map every 4 KiB page of [va, va+size) to the one page at block_pa (all
+ * page aligned): the vmemmap tail-page reuse of lab altmap. Each pte takes
+ * a reference on block's struct page when it has one, which
+ * unmap_range(UNMAP_FREE_PAGES) drops. Returns 0, -EEXIST if a page is
+ * already mapped, -ENOMEM; on error nothing of the range stays mapped.
+ * No TLB flush (only empty entries change).
+ */
+int populate_with_block(pgd_t *pgd, uint64_t va, uint64_t size, phys_addr_t block_pa,
+			pgprot_t prot, struct pgtable_alloc *a);
+
 enum unmap_flags {
 	UNMAP_KEEP_PAGES = 0,
 	UNMAP_FREE_PAGES = 1 << 0,   /* put_page() every normal page unmapped */
@@ -107,5 +119,8 @@ void free_pgd_user(pgd_t *pgd, struct pgtable_alloc *a);
 
 /* The kernel's page table, shared (kernel half) by every address space. */
 extern pgd_t *swapper_pg_dir;
+/* Held while the kernel half changes after boot (vmalloc, ioremap) and
+ * while it is walked by the dump, so no table vanishes under a reader. */
+extern struct spinlock kernel_pgtable_lock;
 uint64_t nr_pgtable_pages(void);
 #endif

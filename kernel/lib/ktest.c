@@ -36,6 +36,17 @@ void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ..
 	va_end(ap);
 }
 
+void ktest_diag(const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	printf("    # %s\n", line);
+}
+
 /* Does name appear in the comma-separated spec (or is spec "all")? */
 static bool selected(const char *spec, const char *name)
 {

@@ -91,19 +91,23 @@ static void map_kernel_image(void)
 	map_or_panic(data, __pa(_erodata), end - data, PAGE_KERNEL, PT_LEVEL_PMD, "data");
 }
 
+bool direct_map_range(int i, phys_addr_t *start, phys_addr_t *end)
+{
+	struct memblock_region *r = &memblock.memory.regions[i];
+
+	*start = ALIGN_UP(r->base, PAGE_SIZE);
+	*end = ALIGN_DOWN(r->base + r->size, PAGE_SIZE);
+	return !(r->flags & MEMBLOCK_NOMAP) && *start < *end;
+}
+
 static void map_direct_map(void)
 {
-	struct memblock_type *mem = &memblock.memory;
+	phys_addr_t start, end;
 
-	for (int i = 0; i < mem->cnt; i++) {
-		struct memblock_region *r = &mem->regions[i];
-		phys_addr_t start = ALIGN_UP(r->base, PAGE_SIZE);
-		phys_addr_t end = ALIGN_DOWN(r->base + r->size, PAGE_SIZE);
-		if ((r->flags & MEMBLOCK_NOMAP) || start >= end)
-			continue;
-		map_or_panic(PAGE_OFFSET + start, start, end - start, PAGE_KERNEL,
-			     direct_map_max_leaf, "direct map");
-	}
+	for (int i = 0; i < memblock.memory.cnt; i++)
+		if (direct_map_range(i, &start, &end))
+			map_or_panic(PAGE_OFFSET + start, start, end - start, PAGE_KERNEL,
+				     direct_map_max_leaf, "direct map");
 }
 
 /*
@@ -139,14 +143,12 @@ static void preallocate_kernel_puds(void)
 /* Count the direct map's leaves by size: what the mapper really chose. */
 static void count_direct_map_leaves(uint64_t counts[PGTABLE_LEVELS])
 {
-	struct memblock_type *mem = &memblock.memory;
+	phys_addr_t start, end;
 
-	for (int i = 0; i < mem->cnt; i++) {
-		uint64_t va = PAGE_OFFSET + ALIGN_UP(mem->regions[i].base, PAGE_SIZE);
-		uint64_t end = PAGE_OFFSET + mem->regions[i].base + mem->regions[i].size;
-		if (mem->regions[i].flags & MEMBLOCK_NOMAP)
+	for (int i = 0; i < memblock.memory.cnt; i++) {
+		if (!direct_map_range(i, &start, &end))
 			continue;
-		while (va < end) {
+		for (uint64_t va = PAGE_OFFSET + start; va < PAGE_OFFSET + end;) {
 			enum pt_level level = PT_LEVEL_PTE;
 			if (walk(swapper_pg_dir, va, &level))
 				counts[level]++;

@@ -9,8 +9,7 @@
 #include "string.h"
 #include "uapi/errno.h"
 
-/* First address of the kernel half: its pud tables are shared, never freed. */
-#define KERNEL_HALF_START (~0UL << (VA_BITS - 1))
+struct spinlock kernel_pgtable_lock = { .name = "kernel_pgtable" };
 
 static phys_addr_t table_alloc(struct pgtable_alloc *a)
 {
@@ -320,6 +319,21 @@ int unmap_range(pgd_t *pgd, uint64_t va, uint64_t size,
 	return err;
 }
 
+/* A map failed at va: drop what was mapped in [start, va) and any table
+ * allocated for va itself that stayed empty. */
+static void undo_partial_map(pgd_t *pgd, uint64_t start, uint64_t va,
+			     struct pgtable_alloc *a, enum unmap_flags flags)
+{
+	struct table_gather g = { .a = a };
+	struct pt_path p;
+
+	unmap_range(pgd, start, va - start, a, flags);
+	walk_path(pgd, va, &p);
+	if (p.level < PT_LEVEL_PGD && !entry_present(*p.entry[p.level]))
+		prune_tables(&p, va, &g);
+	gather_flush(&g);
+}
+
 int map_range_leaf(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t size,
 		   pgprot_t prot, struct pgtable_alloc *a, enum pt_level max_leaf)
 {
@@ -335,17 +349,45 @@ int map_range_leaf(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t size,
 		va += step;
 		pa += step;
 	}
-	if (err) {
-		/* Nothing was mapped at va itself: drop what we added before it,
-		 * and any table allocated for va that stayed empty. */
-		unmap_range(pgd, start, va - start, a, UNMAP_KEEP_PAGES);
-		struct table_gather g = { .a = a };
-		struct pt_path p;
-		walk_path(pgd, va, &p);
-		if (p.level < PT_LEVEL_PGD && !entry_present(*p.entry[p.level]))
-			prune_tables(&p, va, &g);
-		gather_flush(&g);
+	if (err)
+		undo_partial_map(pgd, start, va, a, UNMAP_KEEP_PAGES);
+	return err;
+}
+
+/* The pte for va, with every table above it populated; NULL with *err set. */
+static pte_t *pte_populate(pgd_t *pgd, uint64_t va, struct pgtable_alloc *a, int *err)
+{
+	pgd_t *pgde = pgd_offset_pgd(pgd, va);
+	pud_t *pud = pud_alloc(pgde, va, a);
+	pmd_t *pmd = pud ? pmd_alloc(pud, va, a) : NULL;
+	pte_t *pte = pmd ? pte_alloc(pmd, va, a) : NULL;
+
+	if (!pte)
+		*err = populate_error(!pud ? pgde->pgd : !pmd ? pud->pud : pmd->pmd);
+	return pte;
+}
+
+int populate_with_block(pgd_t *pgd, uint64_t va, uint64_t size, phys_addr_t block_pa,
+			pgprot_t prot, struct pgtable_alloc *a)
+{
+	uint64_t start = va, end = va + size, pfn = PFN_DOWN(block_pa);
+	int err = 0;
+
+	if (!IS_ALIGNED(va | size | block_pa, PAGE_SIZE))
+		panic("populate_with_block: unaligned va 0x%lx size 0x%lx block 0x%lx", va,
+		      size, block_pa);
+	for (; va < end; va += PAGE_SIZE) {
+		pte_t *pte = pte_populate(pgd, va, a, &err);
+		if (pte && !pte_none(*pte))
+			err = -EEXIST;
+		if (err)
+			break;
+		if (pfn_valid(pfn))
+			get_page(pfn_to_page(pfn));
+		set_pte(pte, pfn_pte(pfn, prot));
 	}
+	if (err)
+		undo_partial_map(pgd, start, va, a, UNMAP_FREE_PAGES);
 	return err;
 }
 
@@ -398,6 +440,13 @@ int map_range_leaf(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t size,
 		WRITE_ONCE(*e, pfn_entry(PFN_DOWN(pa + off), prot));
 	}
 	return 0;
+}
+
+/* Exercise 4 (populate_with_block) has no fallback: nothing needs it yet. */
+int populate_with_block(pgd_t *pgd, uint64_t va, uint64_t size, phys_addr_t block_pa,
+			pgprot_t prot, struct pgtable_alloc *a)
+{
+	return -ENOSYS;
 }
 
 int unmap_range(pgd_t *pgd, uint64_t va, uint64_t size,

@@ -75,6 +75,24 @@ bool vmalloc_guard_hit(uint64_t va)
 	return in_area && !walk(swapper_pg_dir, ALIGN_DOWN(va, PAGE_SIZE), NULL);
 }
 
+/* Changes to the kernel half after boot, under kernel_pgtable_lock. */
+static int kernel_map(uint64_t va, phys_addr_t pa, uint64_t size)
+{
+	int err;
+
+	spin_lock(&kernel_pgtable_lock);
+	err = map_range(swapper_pg_dir, va, pa, size, PAGE_KERNEL, &pgtable_page_alloc);
+	spin_unlock(&kernel_pgtable_lock);
+	return err;
+}
+
+static void kernel_unmap(uint64_t va, uint64_t size, enum unmap_flags flags)
+{
+	spin_lock(&kernel_pgtable_lock);
+	unmap_range(swapper_pg_dir, va, size, &pgtable_page_alloc, flags);
+	spin_unlock(&kernel_pgtable_lock);
+}
+
 void *ioremap(phys_addr_t pa, size_t size)
 {
 	phys_addr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
@@ -83,7 +101,7 @@ void *ioremap(phys_addr_t pa, size_t size)
 
 	if (!va)
 		return NULL;
-	if (map_range(swapper_pg_dir, va, base, len, PAGE_KERNEL, &pgtable_page_alloc)) {
+	if (kernel_map(va, base, len)) {
 		free_vm_area(va);
 		return NULL;
 	}
@@ -95,7 +113,7 @@ void iounmap(void *addr, size_t size)
 	uint64_t va = ALIGN_DOWN((uint64_t)addr, PAGE_SIZE);
 	uint64_t len = ALIGN_UP((uint64_t)addr + size, PAGE_SIZE) - va;
 
-	unmap_range(swapper_pg_dir, va, len, &pgtable_page_alloc, UNMAP_KEEP_PAGES);
+	kernel_unmap(va, len, UNMAP_KEEP_PAGES);
 	free_vm_area(va);
 }
 
@@ -112,16 +130,14 @@ uint64_t alloc_kernel_stack(unsigned int nr_pages)
 		struct page *page = alloc_page(GFP_KERNEL);
 		if (!page)
 			goto fail;
-		if (map_range(swapper_pg_dir, base + i * PAGE_SIZE, page_to_phys(page),
-			      PAGE_SIZE, PAGE_KERNEL, &pgtable_page_alloc)) {
+		if (kernel_map(base + i * PAGE_SIZE, page_to_phys(page), PAGE_SIZE)) {
 			put_page(page);
 			goto fail;
 		}
 	}
 	return base;
 fail:
-	unmap_range(swapper_pg_dir, base, (uint64_t)i * PAGE_SIZE, &pgtable_page_alloc,
-		    UNMAP_FREE_PAGES);
+	kernel_unmap(base, (uint64_t)i * PAGE_SIZE, UNMAP_FREE_PAGES);
 	free_vm_area(area);
 	return 0;
 }

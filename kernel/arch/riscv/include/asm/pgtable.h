@@ -43,6 +43,10 @@ enum pt_level {
 #define PUD_MASK    LEVEL_MASK(PT_LEVEL_PUD)
 #define PGDIR_MASK  LEVEL_MASK(PT_LEVEL_PGD)
 
+/* Virtual addresses are sign-extended from bit VA_BITS - 1: the upper half
+ * (the kernel's) starts here. */
+#define KERNEL_HALF_START (~0UL << (VA_BITS - 1))
+
 /* PTE bits. */
 #define _PAGE_PRESENT   (1UL << 0)  /* V */
 #define _PAGE_READ      (1UL << 1)
@@ -85,6 +89,12 @@ typedef struct { uint64_t pte; } pte_t;
 typedef struct { uint64_t pmd; } pmd_t;
 typedef struct { uint64_t pud; } pud_t;
 typedef struct { uint64_t pgd; } pgd_t;
+
+/* The canonical (sign-extended) form of a VA_BITS-bit address. */
+static inline uint64_t va_canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << (64 - VA_BITS)) >> (64 - VA_BITS));
+}
 
 static inline uint64_t pt_index(uint64_t va, enum pt_level level)
 {
