@@ -126,10 +126,7 @@ def test_pgdump_of_a_fresh_process(shell, build):
     assert not any("w" in p and "x" in p for p in pages.values()), "a page is W and X"
 
 
-@pytest.mark.boot
-@pytest.mark.lab(LAB, points=6)
-def test_pgdump_of_the_kernel_half(shell):
-    out = shell.run("pgdump -k")
+def check_kernel_half(out):
     assert expect.PGDUMP_NOT_IMPLEMENTED not in out, out
     title, entries, summary = expect.parse_pgdump(out)
     assert title == "kernel half"
@@ -143,6 +140,24 @@ def test_pgdump_of_the_kernel_half(shell):
     direct = sum((e.last - e.first + 1) for e in leaves
                  if 0xffff800000000000 <= e.first < 0xffffa00000000000)
     assert direct == 512 << 20, f"the direct map maps {direct} bytes"
+
+
+@pytest.mark.boot
+@pytest.mark.lab(LAB, points=4)
+def test_pgdump_of_the_kernel_half(shell):
+    check_kernel_half(shell.run("pgdump -k"))
+
+
+@pytest.mark.boot
+@pytest.mark.lab(LAB, points=2)
+def test_pgdump_at_boot(machine):
+    """pgdump=kernel prints the same dump on the console during boot."""
+    m = machine(memory="512M", cpus=2, bootargs="pgdump=kernel")
+    start = m.output.find("pgdump: kernel half")
+    assert start >= 0, f"no boot-time dump on the console (log {m.log_path})"
+    end = m.output.find("\n", m.output.find("pgdump: ", start + 1))
+    boot_dump = m.output[start:end]
+    check_kernel_half(boot_dump)
 
 
 PGTABLETEST_CASES = {
