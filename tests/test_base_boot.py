@@ -131,6 +131,15 @@ def test_memstat_is_consistent(machine):
     check_memory_accounting(m, DEFAULT_MEMORY_BYTES, banks=1)
 
 
+@pytest.mark.parametrize("memory,ram_bytes", [("128M", 128 * MIB), ("16G", 16 << 30)],
+                         ids=["128M", "16G"])
+def test_memory_sizes(machine, memory, ram_bytes):
+    """The smallest and the largest machine the course supports: all RAM
+    counted, and QEMU's lazy allocation kept cheap (no page touched)."""
+    m = machine(cpus=DEFAULT_CPUS, memory=memory)
+    check_memory_accounting(m, ram_bytes, banks=1)
+
+
 def test_memory_with_holes(machine, build):
     dtb = make_dtb(build, "test_memory_with_holes", HOLES_CPUS, HOLES_MEMORY, HOLES_BANKS)
     m = machine(cpus=HOLES_CPUS, memory=HOLES_MEMORY, dtb=dtb)
