@@ -68,6 +68,16 @@ PGDUMP_SUMMARY = (r"^pgdump: tables pud=(?P<pud>\d+) pmd=(?P<pmd>\d+) pte=(?P<pt
 PGTABLETEST_CASE = r"^pgtabletest: (?P<name>\S+): (?P<verdict>ok|FAILED)(?:: (?P<why>.*))?$"
 PGTABLETEST_DONE = "pgtabletest: done"
 
+# ---- lab earlypgt ------------------------------------------------------------
+# kernel/mm/init.c, init_mem_mapping(): the early allocator's boot report.
+EARLYPGT_REPORT = (r"^earlypgt: image and direct map: brk (?P<brk>\d+)/(?P<brk_total>\d+) "
+                   r"pages, memblock (?P<memblock>\d+) pages, (?P<steps>\d+) steps; "
+                   r"early tables 0x(?P<lowest>[0-9a-f]+)-0x(?P<highest>[0-9a-f]+), "
+                   r"each mapped when allocated$")
+# kernel/mm/init.c, the handout's build_direct_map(): what it reserved.
+EARLYPGT_FALLBACK = (r"^earlypgt: fallback reserved (?P<reserved>\d+) table pages up front, "
+                     r"used (?P<used>\d+), (?P<over>\d+) over-reserved$")
+
 # ---- QEMU monitor -------------------------------------------------------------
 # target/riscv/cpu.c riscv_cpu_dump_state(): one " satp  <hex>" per CPU.
 SATP_LINE = r"^\s*satp\s+(?P<value>[0-9a-fA-F]+)\s*$"
@@ -127,6 +137,15 @@ def parse_direct_map(text):
         raise FormatError("no '# direct_map: mapsize=...' line in the KTAP output")
     fields = {k: (v if k == "mapsize" else int(v)) for k, v in m.groupdict().items()}
     return ranges, fields
+
+
+def parse_earlypgt(text):
+    """The earlypgt boot report -> {field: int}."""
+    m = re.search(EARLYPGT_REPORT, text, re.MULTILINE)
+    if not m:
+        raise FormatError("no 'earlypgt: image and direct map: ...' line on the console")
+    return {k: int(v, 16) if k in ("lowest", "highest") else int(v)
+            for k, v in m.groupdict().items()}
 
 
 @dataclass

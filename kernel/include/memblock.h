@@ -47,6 +47,13 @@ void memblock_cap_memory(phys_addr_t max_addr);
  */
 phys_addr_t memblock_phys_alloc_range(uint64_t size, uint64_t align,
 				      phys_addr_t start, phys_addr_t end);
+/* The address memblock_phys_alloc_range() would pick, without reserving
+ * it; 0 when nothing fits. */
+phys_addr_t memblock_find_in_range(uint64_t size, uint64_t align, phys_addr_t start,
+				   phys_addr_t end);
+/* Give back a reserved range (page aligned). -ENOMEM if splitting a region
+ * needed a slot and the table is full. */
+int memblock_phys_free(phys_addr_t base, uint64_t size);
 /* Same, anywhere below memblock_limit, zeroed through the direct map.
  * Returns the direct-map address or NULL. */
 void *memblock_alloc(uint64_t size, uint64_t align);

@@ -25,7 +25,25 @@ struct pgtable_alloc {
 extern struct pgtable_alloc pgtable_page_alloc;
 
 /* ---- entry helpers, one set per level -------------------------------- */
-static inline uint64_t *table_va(uint64_t entry) { return __va(PFN_PHYS(entry_pfn(entry))); }
+/*
+ * Where the kernel reads and writes a table page. Tables live in the direct
+ * map, except the boot buffer of lab earlypgt (kernel/mm/init.c): it sits in
+ * the kernel image and is used before the direct map exists, so it is
+ * reached through the image mapping.
+ */
+#define EARLY_PGT_BRK_PAGES 16
+extern char early_pgt_brk[EARLY_PGT_BRK_PAGES * PAGE_SIZE];
+static inline bool in_early_pgt_brk(phys_addr_t pa)
+{
+	return pa - __pa(early_pgt_brk) < sizeof(early_pgt_brk);
+}
+static inline void *pt_virt(phys_addr_t pa)
+{
+	if (in_early_pgt_brk(pa))
+		return (void *)(pa + kernel_va_pa_offset);
+	return __va(pa);
+}
+static inline uint64_t *table_va(uint64_t entry) { return pt_virt(PFN_PHYS(entry_pfn(entry))); }
 
 static inline pgd_t *pgd_offset_pgd(pgd_t *pgd, uint64_t va) { return pgd + pt_index(va, PT_LEVEL_PGD); }
 static inline pud_t *pud_offset(pgd_t *pgd, uint64_t va)

@@ -174,8 +174,8 @@ bool memblock_next_free(uint64_t *it, phys_addr_t *start, phys_addr_t *end)
 	return false;
 }
 
-phys_addr_t memblock_phys_alloc_range(uint64_t size, uint64_t align,
-				      phys_addr_t start, phys_addr_t end)
+phys_addr_t memblock_find_in_range(uint64_t size, uint64_t align, phys_addr_t start,
+				   phys_addr_t end)
 {
 	phys_addr_t s, e, found = 0;
 	uint64_t it = 0;
@@ -191,9 +191,31 @@ phys_addr_t memblock_phys_alloc_range(uint64_t size, uint64_t align,
 		if (cand >= s && cand > found)
 			found = cand;
 	}
+	return found;
+}
+
+phys_addr_t memblock_phys_alloc_range(uint64_t size, uint64_t align,
+				      phys_addr_t start, phys_addr_t end)
+{
+	phys_addr_t found = memblock_find_in_range(size, align, start, end);
+
 	if (found && memblock_reserve(found, size))
 		return 0;
 	return found;
+}
+
+int memblock_phys_free(phys_addr_t base, uint64_t size)
+{
+	struct memblock_type *t = &memblock.reserved;
+	int err = isolate_range(t, base, base + size);
+
+	if (err)
+		return err;
+	for (int i = t->cnt - 1; i >= 0; i--)
+		if (t->regions[i].base >= base &&
+		    t->regions[i].base + t->regions[i].size <= base + size)
+			remove_region(t, i);
+	return 0;
 }
 
 void *memblock_alloc(uint64_t size, uint64_t align)

@@ -266,7 +266,7 @@ static int split_leaf(uint64_t *entry, enum pt_level level, struct pgtable_alloc
 
 	if (!t)
 		return -ENOMEM;
-	child = __va(t);
+	child = pt_virt(t);
 	for (uint64_t i = 0; i < PTRS_PER_TABLE; i++)
 		child[i] = pfn_entry(entry_pfn(old) + i * step, entry_prot(old));
 	WRITE_ONCE(*entry, pfn_entry(PFN_DOWN(t), _PAGE_TABLE));
