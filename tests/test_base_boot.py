@@ -6,18 +6,17 @@ Every test boots the real kernel in QEMU through the `machine` fixture
 """
 import os
 import re
-import subprocess
 
 import pytest
 
 from grader import expect
+from grader import machines
 
 pytestmark = pytest.mark.boot
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 README = os.path.join(ROOT, "README.md")
 USER_SOURCES = os.path.join(ROOT, "user", "bin")
-MKDTB = os.path.join(ROOT, "scripts", "mkdtb")
 
 KIB = 1 << 10
 MIB = 1 << 20
@@ -30,22 +29,14 @@ DEFAULT_MEMORY_BYTES = 512 * MIB
 
 # A machine with a hole: QEMU gets 1 GiB, the device tree describes 768 MiB.
 HOLES_CPUS = 2
-HOLES_MEMORY = "1G"
-HOLES_BANKS = ((0x80000000, 256 * MIB), (0xa0000000, 512 * MIB))
+HOLES_MEMORY, HOLES_BANKS = machines.HOLES
 
 USERTESTS_TIMEOUT = 1200          # base seconds; usertests takes minutes under TCG
-MKDTB_TIMEOUT = 120
 
 
 def make_dtb(build, name, cpus, memory, banks):
     """A device tree for this memory map, kept beside the console logs."""
-    out = os.path.join(build.logs, f"{name}.dtb")
-    spec = ",".join(f"{base:#x}:{size // MIB}M" for base, size in banks)
-    done = subprocess.run([MKDTB, "--cpus", str(cpus), "--mem", memory,
-                           "--banks", spec, "-o", out],
-                          capture_output=True, text=True, timeout=MKDTB_TIMEOUT)
-    assert done.returncode == 0, f"scripts/mkdtb failed:\n{done.stdout}{done.stderr}"
-    return out
+    return machines.make_dtb(build.logs, name, cpus, memory, banks)
 
 
 def memstat(m):
