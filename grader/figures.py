@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""The handbook's figures, drawn from the kernel's own constants.
+
+Figures are generated at every `make handbook`, never drawn by hand, so
+they cannot drift from the code they explain:
+
+    sv48-split.svg     the virtual-address split, from PAGE_SHIFT,
+                       PTE_INDEX_BITS and PGTABLE_LEVELS (asm/pgtable.h)
+    vm-layout.svg      the virtual memory layout, from memlayout.h
+    phys-machines.svg  the physical memory of each machine the grader
+                       boots, with its holes (from the tests' definitions)
+
+Usage: figures.py OUT_DIR [--root DIR] [--memlayout H] [--pgtable H]
+(--memlayout/--pgtable read another copy of a header: the handbook's test
+changes a constant in a copy and checks that the figure follows).
+Exit status 1 with one 'figures: ...' line when a constant cannot be read
+or the layout is inconsistent.
+"""
+import argparse
+import math
+import os
+import sys
+from dataclasses import dataclass
+
+if __package__ in (None, ""):
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from grader.constants import CHeader, ConstantError  # noqa: E402
+from grader.machine_maps import grader_machines  # noqa: E402
+from grader.svg import MONO, Svg, hatch_pattern  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MEMLAYOUT_H = os.path.join("kernel", "include", "memlayout.h")
+PGTABLE_H = os.path.join("kernel", "arch", "riscv", "include", "asm", "pgtable.h")
+TOP = 1 << 64                 # one past the last 64-bit address
+UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+
+# Colours of the index fields, lowest level first (colour-blind safe set).
+LEVEL_COLOURS = ["#cfe8cf", "#cfe0f5", "#f5e3c4", "#e7d4ef", "#f5d0d0", "#d9d9d9"]
+
+
+class FigureError(Exception):
+    """A figure cannot be drawn truthfully from the sources."""
+
+
+@dataclass
+class Sources:
+    """Where the constants come from; tests point these at modified copies."""
+    root: str = ROOT
+    memlayout: str = ""
+    pgtable: str = ""
+
+    def header(self):
+        """memlayout.h and asm/pgtable.h together: the layout uses VA_BITS."""
+        return CHeader.read(self.memlayout or os.path.join(self.root, MEMLAYOUT_H),
+                            self.pgtable or os.path.join(self.root, PGTABLE_H))
+
+
+# ---- number formatting -----------------------------------------------------------
+
+def hex_addr(value, digits=0):
+    """0xffff_8000_0000_0000: grouped by four as the handouts write them."""
+    text = f"{value:0{digits}x}" if digits else f"{value:x}"
+    groups = []
+    while text:
+        groups.insert(0, text[-4:])
+        text = text[:-4]
+    return "0x" + "_".join(groups)
+
+
+def human_size(size):
+    """4 KiB, 32 TiB, 1027 MiB; approximate only where no unit is exact."""
+    unit = max(0, min(len(UNITS) - 1, (size.bit_length() - 1) // 10))
+    for u in range(unit, -1, -1):
+        if size % (1 << (10 * u)) == 0 and size >> (10 * u) < 10000:
+            return f"{size >> (10 * u)} {UNITS[u]}"
+    return f"≈{size / (1 << (10 * unit)):.1f} {UNITS[unit]}"
+
+
+def level_name(level, levels):
+    """Linux's names: pte, pmd, pud, (p4d,) pgd at the top."""
+    if level == levels - 1:
+        return "pgd"
+    return ["pte", "pmd", "pud", "p4d"][level] if level < 4 else f"l{level}"
+
+
+# ---- the Sv48 address split ------------------------------------------------------------
+
+@dataclass
+class Split:
+    page_shift: int
+    index_bits: int
+    levels: int
+
+    @property
+    def va_bits(self):
+        return self.page_shift + self.index_bits * self.levels
+
+    def fields(self):
+        """[(name, high bit, low bit, level or None)] from bit 63 down."""
+        out = [("sign extension", 63, self.va_bits, None)] if self.va_bits < 64 else []
+        for level in range(self.levels - 1, -1, -1):
+            low = self.page_shift + self.index_bits * level
+            out.append((f"{level_name(level, self.levels)} index", low + self.index_bits - 1,
+                        low, level))
+        out.append(("page offset", self.page_shift - 1, 0, None))
+        return out
+
+    def value(self, va, high, low):
+        return (va >> low) & ((1 << (high - low + 1)) - 1)
+
+
+def read_split(defs):
+    """The three constants everything else in asm/pgtable.h derives from."""
+    split = Split(defs.value("PAGE_SHIFT"), defs.value("PTE_INDEX_BITS"),
+                  defs.value("PGTABLE_LEVELS"))
+    if not 0 < split.va_bits <= 64 or split.levels < 1:
+        raise FigureError(f"PAGE_SHIFT + PTE_INDEX_BITS * PGTABLE_LEVELS = {split.va_bits} "
+                          "is not a virtual-address width")
+    return split
+
+
+def _field_box(pic, split, x_of, y, field):
+    name, high, low, level = field
+    x, w = x_of(high + 1), x_of(low) - x_of(high + 1)
+    colour = "#eeeeee" if level is None else LEVEL_COLOURS[level % len(LEVEL_COLOURS)]
+    pic.rect(x, y, w, 44, fill=colour, stroke="#333", tip=f"{name}: bits {high}..{low}")
+    pic.text(x + w / 2, y + 18, name, text_anchor="middle", font_weight="bold")
+    pic.text(x + w / 2, y + 35, f"{high - low + 1} bits", text_anchor="middle")
+    pic.text(x + 3, y - 5, str(high), font_size="10")
+    pic.text(x + w - 3, y - 5, str(low), font_size="10", text_anchor="end")
+    if level is not None:
+        entry = 1 << (split.page_shift + split.index_bits * level)
+        pic.text(x + w / 2, y + 60, f"level {level}", text_anchor="middle", font_size="11")
+        pic.text(x + w / 2, y + 75, f"entry maps {human_size(entry)}",
+                 text_anchor="middle", font_size="11")
+
+
+def _example_row(pic, split, x_of, y, label, va):
+    pic.text(x_of(64), y, f"{label} = {hex_addr(va, 16)}", font_family=MONO, font_size="11")
+    for name, high, low, level in split.fields():
+        value = split.value(va, high, low)
+        shown = str(value) if level is not None else hex(value)
+        mid = (x_of(high + 1) + x_of(low)) / 2
+        pic.text(mid, y + 16, shown, text_anchor="middle", font_family=MONO,
+                 tip=f"{label}: {name} = {shown}")
+
+
+def sv48_split(defs):
+    """Fields to scale (one unit per bit), with the span of one entry of each
+    level and two real addresses from memlayout.h split into indices."""
+    split = read_split(defs)
+    examples = [(n, defs.value(n)) for n in ("PAGE_OFFSET", "KERNEL_LINK_ADDR") if n in defs]
+    left, bit_w = 20, 13
+    height = 150 + 40 * len(examples)
+    pic = Svg(left * 2 + 64 * bit_w, height,
+              title=f"Sv{split.va_bits} virtual address: {split.levels} levels of "
+                    f"{split.index_bits}-bit indices over {split.page_shift}-bit pages")
+    def x_of(bit):
+        return left + (64 - bit) * bit_w
+    pic.text(left, 16, f"a {split.va_bits}-bit virtual address (sign-extended to 64 bits), "
+                       f"{1 << split.index_bits} entries per table", font_weight="bold")
+    for field in split.fields():
+        _field_box(pic, split, x_of, 40, field)
+    for i, (label, va) in enumerate(examples):
+        _example_row(pic, split, x_of, 140 + 40 * i, label, va)
+    return pic
+
+
+# ---- the virtual memory layout -----------------------------------------------------------
+
+# (name, first macro, end macro or None for the top of the address space).
+LAYOUT_REGIONS = [
+    ("unmapped page (NULL)", None, "USER_TEXT_START"),
+    ("user space", "USER_TEXT_START", "USER_TOP"),
+    ("direct map of physical memory", "PAGE_OFFSET", "DIRECT_MAP_END"),
+    ("vmemmap (struct page array)", "VMEMMAP_START", "VMEMMAP_END"),
+    ("vmalloc / ioremap", "VMALLOC_START", "VMALLOC_END"),
+    ("kernel image", "KERNEL_VIRT_START", None),
+]
+# Addresses inside a region that the figure marks with their names.
+LAYOUT_MARKS = ("KERNEL_LINK_ADDR", "USER_MMAP_TOP")
+REGION_COLOURS = {"user space": "#d6ecd2", "kernel image": "#f6d5c6",
+                  "unmapped page (NULL)": "#eeeeee"}
+KERNEL_COLOUR = "#d2e0f3"
+
+
+@dataclass
+class Region:
+    name: str
+    start: int
+    end: int          # exclusive; TOP for the top of the address space
+    kind: str         # "region", "unused" or "hole"
+
+
+def _region_bound(defs, macro, default):
+    return default if macro is None else defs.value(macro)
+
+
+def layout_regions(defs):
+    """The defined regions plus the gaps between them, bottom up; refuses a
+    layout whose regions overlap or leave their half."""
+    split = read_split(defs)
+    half = 1 << (split.va_bits - 1)
+    regions = [Region(name, _region_bound(defs, a, 0), _region_bound(defs, b, TOP), "region")
+               for name, a, b in LAYOUT_REGIONS]
+    regions.sort(key=lambda r: r.start)
+    for r in regions:
+        _check_region(r, half)
+    out = []
+    for below, above in zip(regions, regions[1:]):
+        if below.end > above.start:
+            raise FigureError(f"{below.name} [{hex_addr(below.start)}, {hex_addr(below.end)}) "
+                              f"overlaps {above.name} starting at {hex_addr(above.start)}")
+        out.append(below)
+        out += _gaps(below.end, above.start, half)
+    return out + regions[-1:]
+
+
+def _gaps(start, end, half):
+    """The space between two regions, cut where the canonical halves end:
+    the non-canonical part can never be mapped, the rest is merely unused."""
+    cuts = sorted({start, end, *(c for c in (half, TOP - half) if start < c < end)})
+    gaps = []
+    for a, b in zip(cuts, cuts[1:]):
+        hole = a >= half and b <= TOP - half
+        gaps.append(Region("non-canonical hole" if hole else "(unused)", a, b,
+                           "hole" if hole else "unused"))
+    return gaps
+
+
+def _check_region(region, half):
+    """Every region sits in one canonical half and is not empty."""
+    if region.start >= region.end:
+        raise FigureError(f"{region.name}: start {hex_addr(region.start)} is not below "
+                          f"its end {hex_addr(region.end)}")
+    user = region.end <= half
+    kernel = region.start >= TOP - half
+    if not (user or kernel):
+        raise FigureError(f"{region.name} [{hex_addr(region.start)}, {hex_addr(region.end)}) "
+                          f"is not inside one canonical half (user below {hex_addr(half)}, "
+                          f"kernel from {hex_addr(TOP - half)})")
+
+
+def _names_at(defs, address, wanted):
+    """Layout macros whose value is this address, for the boundary labels."""
+    return [n for n in wanted if n in defs and defs.value(n) == address]
+
+
+def _box_height(size):
+    """Heights grow with log2 of the size: 4 KiB and 16 EiB on one page."""
+    return 26 + 2.4 * max(0, math.log2(size) - 12)
+
+
+def _pgd_span(defs, region):
+    split = read_split(defs)
+    shift = split.page_shift + split.index_bits * (split.levels - 1)
+    mask = (1 << split.index_bits) - 1
+    first, last = (region.start >> shift) & mask, ((region.end - 1) >> shift) & mask
+    return f"pgd {first}" if first == last else f"pgd {first}–{last}"
+
+
+def _layout_box(pic, defs, region, y, h):
+    colour = {"hole": "url(#hole)", "unused": "#fafafa"}.get(
+        region.kind, REGION_COLOURS.get(region.name, KERNEL_COLOUR))
+    tip = f"{region.name}: {hex_addr(region.start, 16)} – {hex_addr(region.end - 1, 16)}"
+    pic.rect(180, y, 330, h, fill=colour, stroke="#555",
+             stroke_dasharray="4 3" if region.kind != "region" else None, tip=tip)
+    mid = y + h / 2
+    weight = "bold" if region.kind == "region" else None
+    pic.text(190, mid - 2, region.name, font_weight=weight)
+    pic.text(190, mid + 13, human_size(region.end - region.start), font_size="11")
+    if region.kind == "region" and region.start:
+        pic.text(500, mid + 13, _pgd_span(defs, region), font_size="11", text_anchor="end")
+
+
+def _boundary(pic, defs, address, y):
+    pic.line(170, y, 520, y, stroke="#333")
+    shown = hex_addr(address, 16) if address < TOP else "top of 2^64"
+    pic.text(165, y + 4, shown, text_anchor="end", font_family=MONO, font_size="11")
+    all_names = [n for _, a, b in LAYOUT_REGIONS for n in (a, b) if n]
+    names = _names_at(defs, address, dict.fromkeys(all_names + ["KERNEL_HALF_START",
+                                                                "DIRECT_MAP_END"]))
+    if names:
+        pic.text(530, y + 4, " = ".join(names), font_family=MONO, font_size="11")
+
+
+def _marks(pic, defs, regions, positions):
+    """Tick marks for addresses inside a region, placed by their offset
+    (linear, kept off the box's edges so the label stays readable)."""
+    for name in LAYOUT_MARKS:
+        if name not in defs:
+            continue
+        va = defs.value(name)
+        for region, (y, h) in zip(regions, positions):
+            if region.start < va < region.end:
+                frac = min(0.7, max(0.3, (va - region.start) / (region.end - region.start)))
+                ym = y + h - frac * h
+                pic.line(470, ym, 520, ym, stroke="#a33", stroke_dasharray="2 2")
+                pic.text(530, ym + 4, f"{name} = {hex_addr(va, 16)}", font_family=MONO,
+                         font_size="11", fill="#a33")
+
+
+def vm_layout(defs):
+    """The layout as stacked boxes, highest address at the top, each box
+    labelled with its size and the pgd entries it uses."""
+    regions = layout_regions(defs)
+    heights = [_box_height(r.end - r.start) for r in regions]
+    top_margin = 40
+    total = top_margin + sum(heights) + 40
+    pic = Svg(880, total, title="Pagoda's virtual memory layout (from memlayout.h)")
+    pic.raw(hatch_pattern("hole", colour="#ddd", background="#fff"))
+    pic.text(20, 20, "virtual memory layout, highest address on top "
+                     "(box height grows with log2 of the size)", font_weight="bold")
+    y, positions = top_margin, []
+    for region, h in zip(reversed(regions), reversed(heights)):
+        positions.insert(0, (y, h))
+        y += h
+    for region, (y, h) in zip(regions, positions):
+        _layout_box(pic, defs, region, y, h)
+        _boundary(pic, defs, region.start, y + h)
+    _boundary(pic, defs, regions[-1].end, top_margin)
+    _marks(pic, defs, regions, positions)
+    return pic
+
+
+# ---- physical memory of the grader's machines --------------------------------------------
+
+GIB = 1 << 30
+MIB = 1 << 20
+MIB2 = 2 << 20
+BANK_COLOUR = "#9cc3e6"
+PHYS_LEFT, PHYS_WIDTH, PHYS_ROW = 150, 700, 100
+LABEL_SPACING = 95        # pixels between address labels on a row's axis
+
+
+def _edge_colour(address):
+    """Red: not even 2 MiB aligned (pte tables); orange: 2 MiB but not 1 GiB."""
+    if address % MIB2:
+        return "#c0392b"
+    return "#e67e22" if address % GIB else None
+
+
+def _row_scale(m):
+    """Each machine on its own scale, from RAM_BASE to its end rounded up to
+    a GiB (128 MiB for small machines): x_of(address) and the end."""
+    lo = m.ram[0]
+    hi = max(m.ram[1], *(e for _, e in m.banks))
+    step = GIB if hi - lo >= GIB else 128 * MIB
+    hi = lo + -(-(hi - lo) // step) * step
+    return lo, hi, (lambda a: PHYS_LEFT + (a - lo) * PHYS_WIDTH / (hi - lo))
+
+
+def _row_axis(pic, lo, hi, x_of, y):
+    """GiB ticks; labels only where they do not collide."""
+    ticks = sorted({lo, hi, *range(-(-lo // GIB) * GIB, hi + 1, GIB)})
+    last = None
+    for a in ticks:
+        x = x_of(a)
+        pic.line(x, y, x, y + 34, stroke="#bbb", stroke_dasharray="3 3")
+        if last is None or x - last >= LABEL_SPACING or a == hi:
+            if last is not None and a == hi and x - last < LABEL_SPACING:
+                continue
+            pic.text(x, y - 3, hex_addr(a), text_anchor="middle", font_family=MONO,
+                     font_size="10")
+            last = x
+
+
+def _edges(pic, m, x_of, y):
+    for start, end in m.banks:
+        for a in (start, end):
+            colour = _edge_colour(a)
+            if colour:
+                pic.path(f"M{x_of(a):.1f} {y - 1} l-5 -8 h10 z", fill=colour, stroke="none")
+
+
+def _ranges(ranges):
+    return ", ".join(f"{hex_addr(s)}–{hex_addr(e)} ({human_size(e - s)})" for s, e in ranges)
+
+
+def _machine_row(pic, m, y):
+    lo, hi, x_of = _row_scale(m)
+    described = sum(e - s for s, e in m.banks)
+    pic.text(20, y + 30, m.name, font_weight="bold")
+    pic.text(20, y + 45, f"-m {human_size(m.memory)}", font_size="11")
+    _row_axis(pic, lo, hi, x_of, y + 12)
+    bar = y + 18
+    pic.rect(x_of(m.ram[0]), bar, x_of(m.ram[1]) - x_of(m.ram[0]), 24, fill="url(#hole)",
+             stroke="#888", tip=f"{m.name}: QEMU RAM {hex_addr(m.ram[0])}–{hex_addr(m.ram[1])}")
+    for s, e in m.banks:
+        pic.rect(x_of(s), bar, x_of(e) - x_of(s), 24, fill=BANK_COLOUR, stroke="#24527a",
+                 tip=f"bank {hex_addr(s)}–{hex_addr(e)} ({human_size(e - s)})")
+    _edges(pic, m, x_of, bar)
+    pic.text(PHYS_LEFT, bar + 38, f"banks: {_ranges(m.banks)}; {human_size(described)} "
+                                  "described", font_size="11")
+    pic.text(PHYS_LEFT, bar + 52, f"holes: {_ranges(m.holes()) or 'none'}", font_size="11")
+    pic.text(PHYS_LEFT, bar + 66, f"booted by {', '.join(m.used_by)}", font_size="11",
+             fill="#59636e")
+
+
+def _legend(pic, y):
+    pic.rect(PHYS_LEFT, y, 14, 12, fill=BANK_COLOUR, stroke="#24527a")
+    pic.text(PHYS_LEFT + 20, y + 10, "RAM described by the device tree", font_size="11")
+    pic.rect(PHYS_LEFT + 220, y, 14, 12, fill="url(#hole)", stroke="#888")
+    pic.text(PHYS_LEFT + 240, y + 10, "hole: QEMU has it, the kernel is not told",
+             font_size="11")
+    pic.path(f"M{PHYS_LEFT + 480} {y + 11} l-5 -8 h10 z", fill="#e67e22")
+    pic.text(PHYS_LEFT + 490, y + 10, "edge off 1 GiB", font_size="11")
+    pic.path(f"M{PHYS_LEFT + 590} {y + 11} l-5 -8 h10 z", fill="#c0392b")
+    pic.text(PHYS_LEFT + 600, y + 10, "edge off 2 MiB", font_size="11")
+
+
+def phys_machines(machines):
+    """One row per machine the grader boots, each on its own scale: QEMU's
+    RAM, the banks the device tree describes, the holes, and the bank edges
+    that are not 1 GiB or 2 MiB aligned (where the direct map needs smaller
+    leaves), with the test files that boot it."""
+    if not machines:
+        raise FigureError("no grader machines found")
+    height = 40 + PHYS_ROW * len(machines) + 30
+    pic = Svg(PHYS_LEFT + PHYS_WIDTH + 60, height,
+              title="Physical memory of the grader's machines")
+    pic.raw(hatch_pattern("hole", colour="#e3c0c0", background="#fff"))
+    pic.text(20, 18, "physical memory of the machines the grader boots (each row to its own "
+                     "scale)", font_weight="bold")
+    for i, m in enumerate(machines):
+        _machine_row(pic, m, 30 + PHYS_ROW * i)
+    _legend(pic, height - 26)
+    return pic
+
+
+# ---- all of them -----------------------------------------------------------------
+
+FIGURES = {
+    "sv48-split.svg": "the Sv48 virtual-address split (asm/pgtable.h)",
+    "vm-layout.svg": "the virtual memory layout (memlayout.h)",
+    "phys-machines.svg": "physical memory of the grader's machines (tests/)",
+}
+
+
+def draw_all(sources):
+    """{file name: Svg}; FigureError naming the constant that went wrong."""
+    try:
+        defs = sources.header()
+        return {"sv48-split.svg": sv48_split(defs),
+                "vm-layout.svg": vm_layout(defs),
+                "phys-machines.svg": phys_machines(grader_machines(sources.root))}
+    except (ConstantError, OSError) as e:
+        raise FigureError(str(e)) from None
+
+
+def write_all(out_dir, sources):
+    """Write every figure into out_dir; returns their paths. Draws them all
+    first, so a bad constant leaves no half-updated set behind."""
+    pictures = draw_all(sources)
+    os.makedirs(out_dir, exist_ok=True)
+    paths = []
+    for name, pic in pictures.items():
+        path = os.path.join(out_dir, name)
+        pic.write(path)
+        paths.append(path)
+    return paths
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="figures.py", description=__doc__.split("\n")[0])
+    p.add_argument("out_dir")
+    p.add_argument("--root", default=ROOT, help="the tree whose tests define the machines")
+    p.add_argument("--memlayout", default="", help=f"default: ROOT/{MEMLAYOUT_H}")
+    p.add_argument("--pgtable", default="", help=f"default: ROOT/{PGTABLE_H}")
+    args = p.parse_args(argv)
+    try:
+        paths = write_all(args.out_dir, Sources(args.root, args.memlayout, args.pgtable))
+    except FigureError as e:
+        print(f"figures: {e}", file=sys.stderr)
+        return 1
+    print(f"figures: wrote {len(paths)} figures to {args.out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
