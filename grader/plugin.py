@@ -9,6 +9,11 @@ Tests carry their lab and points:
 check), prints a score table per lab and writes Gradescope's results.json
 (`--results-json`, default build/grade/results.json). pytest's own
 `--junitxml` gives the JUnit file.
+
+`--gdb PORT` (make grade-gdb) runs exactly one test with every QEMU it
+boots paused for gdb on PORT: the option sets $PAGODA_GDB_PORT, which
+grader/qemu.py's Machine reads, so machines made by fixtures and by lab
+tests alike are paused, whatever way the test builds them.
 """
 import json
 import os
@@ -16,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from grader import labtool
+from grader import labtool, qemu
 
 RESULTS_DEFAULT = os.path.join("build", "grade", "results.json")
 OUTPUT_LIMIT = 4000     # characters of failure text kept per test in results.json
@@ -39,6 +44,30 @@ def pytest_addoption(parser):
                     help="grade LAB and every lab before it")
     group.addoption("--results-json", default=None,
                     help=f"where to write Gradescope results (default {RESULTS_DEFAULT})")
+    group.addoption("--gdb", metavar="PORT", type=int, default=None,
+                    help="run one test (select it with -k) with QEMU paused for gdb "
+                         "on PORT, panic=spin and no timeouts")
+
+
+def _configure_gdb(config):
+    """Hand --gdb to every Machine through the environment, for this run only."""
+    port = config.getoption("gdb")
+    if port is None:
+        return
+    if not 0 < port < 65536:
+        raise pytest.UsageError(f"--gdb {port}: not a TCP port (1-65535)")
+    if getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError("--gdb runs one test in this process: drop -n")
+    saved = os.environ.get(qemu.GDB_PORT_ENV)
+    os.environ[qemu.GDB_PORT_ENV] = str(port)
+    config.add_cleanup(lambda: _restore_env(qemu.GDB_PORT_ENV, saved))
+
+
+def _restore_env(name, value):
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def pytest_configure(config):
@@ -47,6 +76,7 @@ def pytest_configure(config):
     _CONFIG["config"] = config
     config._pagoda_outcomes = {}
     config._pagoda_labs = None
+    _configure_gdb(config)
     lab = config.getoption("grade")
     if lab:
         try:
@@ -68,7 +98,15 @@ def _lab_marker(item):
             bool(marker.kwargs.get("student", True)))
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    """Keep the graded labs' tests; under --gdb check that one test is left
+    (trylast: after -k has deselected the others)."""
+    _keep_graded(config, items)
+    _check_one_for_gdb(config, items)
+
+
+def _keep_graded(config, items):
     labs = config._pagoda_labs
     if labs is None:
         return
@@ -80,6 +118,18 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
     items[:] = keep
+
+
+def _check_one_for_gdb(config, items):
+    """Each QEMU under --gdb waits for a person: exactly one test may run."""
+    if config.getoption("gdb") is None or len(items) == 1:
+        return
+    hint = "name one with TEST=<name> (pytest -k <name>)"
+    if not items:
+        raise pytest.UsageError(f"--gdb: no test is selected; {hint}")
+    names = "\n  ".join(item.nodeid for item in items[:20])
+    raise pytest.UsageError(f"--gdb runs exactly one test, and {len(items)} are selected:"
+                            f"\n  {names}\n{hint}")
 
 
 LAB_PROPERTY = "pagoda_lab"

@@ -16,6 +16,14 @@ MachineError naming what happened, the last console lines and the log.
 Timeouts given to the methods are base values for a reference host; each is
 multiplied by the machine's time_factor (see calibrate()) and never drops
 below MIN_TIMEOUT.
+
+For GDB (`make grade-gdb`, pytest --gdb PORT), a machine with a gdb_port
+starts QEMU paused (-S -gdb tcp::PORT) with panic=spin added to its
+bootargs, prints the gdb command to attach, waits without timeouts, and on
+a failure leaves QEMU running until it exits (quit it from gdb with `kill`)
+so the failing state can be inspected. The port comes from the gdb_port
+argument or, by default, from $PAGODA_GDB_PORT, which the --gdb option
+sets, so that every machine a test makes is paused, however it is made.
 """
 import atexit
 import fcntl
@@ -26,6 +34,7 @@ import shlex
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import time
 import weakref
@@ -60,6 +69,14 @@ POLL_SECONDS = 0.1          # how often a wait looks at the process
 PANIC_GRACE_SECONDS = 2.0   # time to collect the backtrace after a panic line
 REAP_SECONDS = 10.0         # for QEMU to finish exiting after its console closed
 MONITOR_PROMPT = "(qemu) "
+
+# GDB: the environment variable behind pytest --gdb, what the kernel needs
+# to stay put after a panic, and a wait long enough to mean "no timeout"
+# while a person drives the debugger.
+GDB_PORT_ENV = "PAGODA_GDB_PORT"
+GDB_BOOTARGS = "panic=spin"
+GDB_TIMEOUT = 7 * 24 * 3600.0
+GDB_CLIENT = "gdb-multiarch"
 
 # Kinds of failure, as MachineError.kind.
 HANG = "hang/timeout"
@@ -102,6 +119,16 @@ class MachineError(AssertionError):
 def scaled(base, factor):
     """A timeout for this host: base * factor, never below MIN_TIMEOUT."""
     return max(MIN_TIMEOUT, base * factor)
+
+
+def gdb_port_from_env():
+    """The port named by $PAGODA_GDB_PORT, or None when unset or empty."""
+    value = os.environ.get(GDB_PORT_ENV, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigError(f"{GDB_PORT_ENV}={value!r}: not a TCP port (1-65535)")
+    return int(value)
 
 
 def safe_name(text):
@@ -171,7 +198,10 @@ class Machine:
     def __init__(self, kernel, image=None, *, memory=DEFAULT_MEMORY,
                  cpus=DEFAULT_CPUS, bootargs="", dtb=None, extra_args=(),
                  qemu=QEMU_BINARY, name="machine", log_path=None,
-                 log_dir=DEFAULT_LOG_DIR, time_factor=MIN_FACTOR, slots=None):
+                 log_dir=DEFAULT_LOG_DIR, time_factor=MIN_FACTOR, slots=None,
+                 gdb_port=None):
+        """gdb_port: wait for gdb on this TCP port; None takes
+        $PAGODA_GDB_PORT (pytest --gdb), 0 never waits for gdb."""
         self.kernel = kernel
         self.image = image
         self.memory = str(memory)
@@ -185,6 +215,7 @@ class Machine:
         self.log_path = log_path
         self.time_factor = time_factor
         self.slots = slots
+        self.gdb_port = gdb_port_from_env() if gdb_port is None else int(gdb_port)
         self._child = None
         self._log = None
         self._tmpdir = None
@@ -209,12 +240,29 @@ class Machine:
         if image:
             cmd += ["-drive", f"file={image},if=none,format=raw,id=disk0",
                     "-device", "virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0"]
-        cmd += ["-append", self.bootargs]
+        cmd += ["-append", self._bootargs()]
         if self.dtb:
             cmd += ["-dtb", self.dtb]
         if self._tmpdir:
             cmd += ["-monitor", f"unix:{self.monitor_socket},server=on,wait=off"]
+        if self.gdb_port:
+            cmd += ["-S", "-gdb", f"tcp::{self.gdb_port}"]
         return cmd + self.extra_args
+
+    def _bootargs(self):
+        """Under gdb a panic must keep the machine, not power it off."""
+        if self.gdb_port:
+            return f"{self.bootargs} {GDB_BOOTARGS}".strip()
+        return self.bootargs
+
+    def gdb_command(self):
+        """The shell command that attaches gdb to this machine."""
+        return shlex.join([GDB_CLIENT, self.kernel, "-ex", f"target remote :{self.gdb_port}"])
+
+    def timeout(self, base):
+        """Seconds this machine waits for a base timeout: scaled to the
+        host, or effectively forever while it waits on a person with gdb."""
+        return GDB_TIMEOUT if self.gdb_port else scaled(base, self.time_factor)
 
     @property
     def _private_image(self):
@@ -241,7 +289,7 @@ class Machine:
             raise ConfigError("a Machine can be started only once")
         self._check_inputs()
         if self.slots:
-            self._slot_fd = self.slots.acquire(scaled(SLOT_TIMEOUT, self.time_factor))
+            self._slot_fd = self.slots.acquire(self.timeout(SLOT_TIMEOUT))
         try:
             self._tmpdir = tempfile.mkdtemp(prefix="pagoda-qemu-")
             if self.image:
@@ -251,12 +299,20 @@ class Machine:
         except BaseException:
             self._cleanup()
             raise
+        if self.gdb_port:
+            self._say(f"QEMU is paused, waiting for gdb on port {self.gdb_port}; attach with\n"
+                      f"    {self.gdb_command()}\n  console log: {self.log_path}")
         return self
+
+    @staticmethod
+    def _say(text):
+        """Tell the person at the terminal (gdb mode only: pytest -s shows it)."""
+        print(f"\nqemu: {text}", file=sys.stderr, flush=True)
 
     def boot(self, timeout=BOOT_TIMEOUT):
         """Start QEMU and wait for the first shell prompt."""
         self.start()
-        deadline = time.monotonic() + scaled(timeout, self.time_factor)
+        deadline = time.monotonic() + self.timeout(timeout)
         self._wait_for(re.compile(re.escape(expect.INIT_STARTING_SH)), deadline,
                        f"'{expect.INIT_STARTING_SH}'")
         self._wait_for(_PROMPT_RE, deadline, "the first shell prompt")
@@ -297,13 +353,13 @@ class Machine:
 
     def expect(self, pattern, timeout=COMMAND_TIMEOUT):
         """Wait for a regular expression (re.MULTILINE) in new console output."""
-        deadline = time.monotonic() + scaled(timeout, self.time_factor)
+        deadline = time.monotonic() + self.timeout(timeout)
         return self._wait_for(re.compile(pattern, re.MULTILINE), deadline,
                               f"/{pattern}/")
 
     def run(self, command, timeout=COMMAND_TIMEOUT):
         """Run a shell command; returns what it printed before the next prompt."""
-        deadline = time.monotonic() + scaled(timeout, self.time_factor)
+        deadline = time.monotonic() + self.timeout(timeout)
         self.send(command)
         self._wait_for(re.compile(re.escape(command) + r"\n"), deadline,
                        f"the shell to echo {command!r}")
@@ -319,7 +375,7 @@ class Machine:
 
     def wait_exit(self, timeout=EXIT_TIMEOUT):
         """Wait for QEMU to exit by itself; its exit status (or -signal)."""
-        deadline = time.monotonic() + scaled(timeout, self.time_factor)
+        deadline = time.monotonic() + self.timeout(timeout)
         while not self._eof:
             self._check_failures(len(self._text), "QEMU to exit")
             if time.monotonic() >= deadline:
@@ -335,7 +391,7 @@ class Machine:
     def monitor(self, command, timeout=MONITOR_TIMEOUT):
         """Run a QEMU monitor command; returns its output."""
         self._require_running()
-        deadline = time.monotonic() + scaled(timeout, self.time_factor)
+        deadline = time.monotonic() + self.timeout(timeout)
         with self._monitor_connect(deadline) as sock:
             self._monitor_until_prompt(sock, deadline, "the monitor greeting")
             sock.sendall(command.encode() + b"\n")
@@ -505,10 +561,22 @@ class Machine:
         self._fail(EXIT, f"QEMU exited with status {status}", what, status)
 
     def _fail(self, kind, detail, what, status=None):
+        if self.gdb_port:
+            self._hold_for_gdb(kind, detail)
         self.kill()
         self._failure = MachineError(kind, f"{detail} (while waiting for {what})",
                                      self.log_path, self._tail(), status)
         raise self._failure
+
+    def _hold_for_gdb(self, kind, detail):
+        """Keep a failed machine for the person debugging it, until QEMU
+        exits (gdb's `kill`, or Ctrl-C here ends it through kill())."""
+        if self._eof or not self._child or self._child.terminated:
+            return
+        self._say(f"{kind}: {detail}\n  QEMU is kept for gdb; end it from gdb with "
+                  f"'kill' (or Ctrl-C here)")
+        while not self._eof:
+            self._read(time.monotonic() + POLL_SECONDS)
 
     def _tail(self):
         return self._text.rstrip("\n").split("\n")[-TAIL_LINES:] if self._text else []
@@ -639,7 +707,7 @@ def _read_calibration(path):
 def _time_one_boot(kernel, image, log_dir, qemu):
     machine = Machine(kernel, image, qemu=qemu, name="calibration",
                       log_path=os.path.join(log_dir, "calibration.log"),
-                      time_factor=MAX_FACTOR)
+                      time_factor=MAX_FACTOR, gdb_port=0)   # never paused: it measures
     try:
         started = time.monotonic()
         machine.boot()

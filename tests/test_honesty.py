@@ -4,12 +4,13 @@ For every lab k:
   - the reference tree at stage k scores full marks on labs 1..k;
   - the handout for lab k scores full marks on labs 1..k-1 and fails every
     student test of lab k (infrastructure tests may pass);
-  - no handout contains a solution line of lab k or later.
+  - no handout contains a solution line of lab k or later (the leak
+    detector, labtool.solution_evidence/find_leaks, is itself tested on
+    synthetic trees in tests/test_labtool.py).
 The table of (lab, solution score, handout score) is printed at the end.
 """
 import json
 import os
-import re
 import shutil
 import subprocess
 
@@ -20,8 +21,6 @@ from grader import labtool
 ROOT = labtool.ROOT
 HONESTY_DIR = os.path.join(ROOT, "build", "honesty")
 GRADE_TIMEOUT = 1800
-MIN_TOKENS = 6          # shorter solution lines ("return 0;") are not evidence
-TOKEN_RE = re.compile(r"\w+|[^\s\w]")
 LABS = labtool.load_labs()
 TABLE = []
 
@@ -49,47 +48,6 @@ def _by_lab(results):
     return labs
 
 
-def _solution_lines(lab_names):
-    """Distinctive solution lines of the given labs: long enough, and found
-    nowhere in the reference tree outside solution regions."""
-    names = {lab.name for lab in LABS}
-    marked = labtool.scan_tree(ROOT, names)
-    outside = []
-    for rel in labtool.tracked_files(ROOT):
-        if rel in marked:
-            text, regions = marked[rel]
-            outside.append("".join(labtool.render(text, regions, set())))
-        else:
-            try:
-                outside.append(open(os.path.join(ROOT, rel), encoding="utf-8").read())
-            except (UnicodeDecodeError, OSError):
-                pass
-    outside = "\n".join(outside)
-    lines = set()
-    for text, regions in marked.values():
-        for name in lab_names:
-            for line in labtool.solution_lines(text, regions, name):
-                s = line.strip()
-                if len(TOKEN_RE.findall(s)) >= MIN_TOKENS and s not in outside:
-                    lines.add(s)
-    return lines
-
-
-def _leaks(tree, lines):
-    found = []
-    for dirpath, _, files in os.walk(tree):
-        if os.path.relpath(dirpath, tree).startswith("build"):
-            continue
-        for name in files:
-            path = os.path.join(dirpath, name)
-            try:
-                text = open(path, encoding="utf-8").read()
-            except (UnicodeDecodeError, OSError):
-                continue
-            found += [f"{os.path.relpath(path, tree)}: {s}" for s in lines if s in text]
-    return found
-
-
 @pytest.mark.boot
 @pytest.mark.parametrize("lab", LABS, ids=[lab.name for lab in LABS])
 def test_lab_is_honest(lab):
@@ -115,7 +73,9 @@ def test_lab_is_honest(lab):
                          f"student's code: {passing}")
     assert ho.get(lab.name, (0, 0, []))[2], f"handout {lab.name}: no test of the lab ran"
     # No solution text of this lab or a later one in the handout.
-    leaks = _leaks(tree, _solution_lines([x.name for x in LABS if x.order >= lab.order]))
+    evidence = labtool.solution_evidence(ROOT, [x.name for x in LABS if x.order >= lab.order],
+                                         solved=earlier)
+    leaks = labtool.find_leaks(tree, evidence)
     assert not leaks, "handout leaks solution lines:\n" + "\n".join(leaks[:20])
 
 
