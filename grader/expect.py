@@ -78,6 +78,14 @@ EARLYPGT_REPORT = (r"^earlypgt: image and direct map: brk (?P<brk>\d+)/(?P<brk_t
 EARLYPGT_FALLBACK = (r"^earlypgt: fallback reserved (?P<reserved>\d+) table pages up front, "
                      r"used (?P<used>\d+), (?P<over>\d+) over-reserved$")
 
+# ---- lab vmemmap --------------------------------------------------------------
+# kernel/mm/memmap.c, memmap_init(): the memory model's boot report.
+MEMMAP_REPORT = (r"^memmap: model=(?P<model>flat|sparse|vmemmap) sections=(?P<sections>\d+) "
+                 r"memmap_bytes=(?P<memmap_bytes>\d+) holes_bytes=(?P<holes_bytes>\d+) "
+                 r"vmemmap_tables=(?P<vmemmap_tables>\d+) vmemmap_blocks=(?P<vmemmap_blocks>\d+)$")
+# kernel/mm/sparse.c, the handout's sparse_init().
+SPARSE_NOT_IMPLEMENTED = "sparse_init: not implemented (lab vmemmap)"
+
 # ---- QEMU monitor -------------------------------------------------------------
 # target/riscv/cpu.c riscv_cpu_dump_state(): one " satp  <hex>" per CPU.
 SATP_LINE = r"^\s*satp\s+(?P<value>[0-9a-fA-F]+)\s*$"
@@ -146,6 +154,14 @@ def parse_earlypgt(text):
         raise FormatError("no 'earlypgt: image and direct map: ...' line on the console")
     return {k: int(v, 16) if k in ("lowest", "highest") else int(v)
             for k, v in m.groupdict().items()}
+
+
+def parse_memmap(text):
+    """The memmap boot report -> {field: value} (model a string, the rest int)."""
+    m = re.search(MEMMAP_REPORT, text, re.MULTILINE)
+    if not m:
+        raise FormatError("no 'memmap: model=...' line on the console")
+    return {k: v if k == "model" else int(v) for k, v in m.groupdict().items()}
 
 
 @dataclass

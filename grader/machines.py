@@ -22,6 +22,8 @@ HOLES = ("1G", ((RAM_BASE, 256 * MIB), (0xa0000000, 512 * MIB)))
 UNALIGNED = ("3G", ((RAM_BASE, 1027 * MIB), (0x100100000, 1022 * MIB)))
 # The second bank starts at an odd multiple of 2 MiB (0x483 * 2 MiB).
 ODD_2M = ("1G", ((RAM_BASE, 256 * MIB), (0x90600000, 250 * MIB)))
+# 16 GiB of address span, 1 GiB of RAM: a bank at each end (lab vmemmap).
+SPARSE_SPAN = ("16G", ((RAM_BASE, 512 * MIB), (RAM_BASE + 16 * GIB - 512 * MIB, 512 * MIB)))
 
 
 def size_bytes(memory):

@@ -78,13 +78,14 @@ def pytest_runtest_makereport(item, call):
         report.sections.append(("console logs", "\n".join(pool.log_paths)))
 
 
-def _run_make(root, build_dir, stage=""):
+def _run_make(root, build_dir, stage="", memmodel=""):
     os.makedirs(os.path.join(root, build_dir), exist_ok=True)
     # Workers share one tree: one make at a time, the others then find it done.
     with open(os.path.join(root, build_dir, ".make.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            result = subprocess.run(["make", "-s", "all", f"B={build_dir}", f"STAGE={stage}"],
+            result = subprocess.run(["make", "-s", "all", f"B={build_dir}", f"STAGE={stage}",
+                                     f"MEMMODEL={memmodel}"],
                                     cwd=root,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     text=True, timeout=MAKE_TIMEOUT)
@@ -110,6 +111,29 @@ def build(pytestconfig):
             pytest.fail(f"the build has no {path}", pytrace=False)
     os.makedirs(b.logs, exist_ok=True)
     return b
+
+
+@pytest.fixture(scope="session")
+def model_build(pytestconfig, build):
+    """model_build("sparse"): the tree built with MEMMODEL=sparse (lab
+    vmemmap) in its own folder under the build, as a Build."""
+    built = {}
+
+    def get(memmodel):
+        if memmodel not in built:
+            rel = os.path.join(pytestconfig.getoption("build_dir"), f"model-{memmodel}")
+            if not pytestconfig.getoption("no_make"):
+                _run_make(ROOT, rel, pytestconfig.getoption("stage"), memmodel)
+            b = Build(root=ROOT, dir=os.path.join(ROOT, rel),
+                      kernel=os.path.join(ROOT, rel, "kernel", "kernel.elf"),
+                      image=os.path.join(ROOT, rel, "fs.img"), logs=build.logs)
+            for path in (b.kernel, b.image):
+                if not os.path.isfile(path):
+                    pytest.fail(f"the MEMMODEL={memmodel} build has no {path}", pytrace=False)
+            built[memmodel] = b
+        return built[memmodel]
+
+    return get
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@
 #include "uapi/memstat.h"
 #include "asm/sbi.h"
 
-extern struct pgtable_alloc early_pgtable_alloc;
 
 long sys_fork(void)
 {

@@ -30,7 +30,11 @@ enum page_flag {
 	PG_device,         /* device memory (lab altmap) */
 	PG_slab,           /* kmalloc page of small objects */
 	PG_large,          /* kmalloc block of 2^private pages */
+	NR_PAGE_FLAGS
 };
+/* The flag bits of page->flags; the bits above belong to the memory model
+ * (classic SPARSEMEM keeps the section number there). */
+#define PAGE_FLAGS_MASK ((1UL << NR_PAGE_FLAGS) - 1)
 static inline bool PageFlag(const struct page *p, enum page_flag f) { return p->flags & (1UL << f); }
 static inline void SetPageFlag(struct page *p, enum page_flag f) { p->flags |= 1UL << f; }
 static inline void ClearPageFlag(struct page *p, enum page_flag f) { p->flags &= ~(1UL << f); }
@@ -47,10 +51,8 @@ static inline phys_addr_t __pa(const void *va)
 #define PFN_UP(pa) (((pa) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 #define PFN_PHYS(pfn) ((phys_addr_t)(pfn) << PAGE_SHIFT)
 
-/* The memory model (FLATMEM in the base kernel): see kernel/mm/memmap.c. */
-struct page *pfn_to_page(uint64_t pfn);
-uint64_t page_to_pfn(const struct page *page);
-bool pfn_valid(uint64_t pfn);
+/* The memory model: pfn_to_page, page_to_pfn, pfn_valid (memmodel.h). */
+#include "memmodel.h"
 static inline phys_addr_t page_to_phys(const struct page *p) { return PFN_PHYS(page_to_pfn(p)); }
 static inline void *page_address(const struct page *p) { return __va(page_to_phys(p)); }
 static inline struct page *virt_to_page(const void *va) { return pfn_to_page(PFN_DOWN(__pa(va))); }

@@ -23,6 +23,8 @@ struct pgtable_alloc {
 };
 /* Tables from the page allocator (after boot). */
 extern struct pgtable_alloc pgtable_page_alloc;
+/* Tables at boot, before the page allocator (kernel/mm/init.c). */
+extern struct pgtable_alloc early_pgtable_alloc;
 
 /* ---- entry helpers, one set per level -------------------------------- */
 /*

@@ -114,7 +114,7 @@ void __free_pages(struct page *page, unsigned int order)
 	if (PageFlag(page, PG_reserved) || PageFlag(page, PG_buddy))
 		panic("__free_pages: pfn 0x%lx is %s", page_to_pfn(page),
 		      PageFlag(page, PG_reserved) ? "reserved" : "already free");
-	page->flags = 0;
+	page->flags &= ~PAGE_FLAGS_MASK;
 	page->mapcount = 0;
 	if (page_poison)
 		memset(page_address(page), POISON_BYTE, PAGE_SIZE << order);
