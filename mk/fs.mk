@@ -12,11 +12,11 @@ $(B)/mkfs/fsck: mkfs/fsck.c kernel/include/fs_format.h kernel/include/uapi/stat.
 FS_TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Werror -fno-builtin \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -iquote kernel/include \
-	-iquote kernel/arch/riscv/include -D__KERNEL__
+	-iquote kernel/arch/riscv/include -D__KERNEL__ -include $(STAGE_H)
 FS_TEST_SRCS := tests/host/test_fs.c tests/host/test_fs_os.c \
 	$(addprefix kernel/fs/,bio.c log.c fs.c file.c pipe.c sysfile.c)
 
-$(B)/host/test_fs: $(FS_TEST_SRCS) $(wildcard kernel/include/*.h kernel/include/uapi/*.h)
+$(B)/host/test_fs: $(FS_TEST_SRCS) $(wildcard kernel/include/*.h kernel/include/uapi/*.h) $(STAGE_H)
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(FS_TEST_CFLAGS) -o $@ $(FS_TEST_SRCS)
 
