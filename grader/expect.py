@@ -86,6 +86,11 @@ MEMMAP_REPORT = (r"^memmap: model=(?P<model>flat|sparse|vmemmap) sections=(?P<se
 # kernel/mm/sparse.c, the handout's sparse_init().
 SPARSE_NOT_IMPLEMENTED = "sparse_init: not implemented (lab vmemmap)"
 
+# ---- mmap ---------------------------------------------------------------------
+# user/bin/mmaptest.c: one verdict line per case, then the last line.
+MMAPTEST_CASE = r"^mmaptest: (?P<name>[a-z_]+): (?P<verdict>ok|FAILED)(?:: (?P<why>.*))?$"
+MMAPTEST_DONE = "mmaptest: done"
+
 # ---- QEMU monitor -------------------------------------------------------------
 # target/riscv/cpu.c riscv_cpu_dump_state(): one " satp  <hex>" per CPU.
 SATP_LINE = r"^\s*satp\s+(?P<value>[0-9a-fA-F]+)\s*$"
@@ -206,10 +211,20 @@ def parse_pgdump(text):
     return title, entries, {k: int(v) for k, v in summary.groupdict().items()}
 
 
+def verdicts(pattern, text):
+    """{case: (passed, why)} from a test program's verdict lines."""
+    return {m["name"]: (m["verdict"] == "ok", (m["why"] or "").strip())
+            for m in re.finditer(pattern, text, re.MULTILINE)}
+
+
 def pgtabletest_results(text):
     """{case: (passed, why)} from pgtabletest's verdict lines."""
-    return {m["name"]: (m["verdict"] == "ok", (m["why"] or "").strip())
-            for m in re.finditer(PGTABLETEST_CASE, text, re.MULTILINE)}
+    return verdicts(PGTABLETEST_CASE, text)
+
+
+def mmaptest_results(text):
+    """{case: (passed, why)} from mmaptest's verdict lines."""
+    return verdicts(MMAPTEST_CASE, text)
 
 
 def satp_values(info_registers):

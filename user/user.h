@@ -12,6 +12,7 @@
 #include <uapi/errno.h>
 #include <uapi/memstat.h>
 #include <uapi/pgdump.h>
+#include <uapi/mman.h>
 
 /* System calls (user/lib/usys.S). */
 int fork(void);

@@ -19,6 +19,7 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_close] = sys_close,     [SYS_memstat] = sys_memstat,
 	[SYS_halt] = sys_halt,       [SYS_errno] = sys_errno,
 	[SYS_ktest] = sys_ktest,     [SYS_pgdump] = sys_pgdump,
+	[SYS_mmap] = sys_mmap,       [SYS_munmap] = sys_munmap,
 };
 
 /* Linux's convention: results in [-4095, -1] are errors. */

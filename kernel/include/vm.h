@@ -13,6 +13,8 @@ struct mm_struct {
 	uint64_t image_end;     /* end of the loaded ELF segments */
 	uint64_t brk;           /* end of the heap (sbrk) */
 	uint64_t stack_start;   /* lowest mapped stack address */
+	struct vm_area_struct *mmap;   /* mappings, sorted by address (mmap.h) */
+	unsigned int nr_vmas;
 };
 
 /* A new address space with no user mappings; NULL on -ENOMEM. */
@@ -24,6 +26,9 @@ void mm_free(struct mm_struct *mm);
  * Returns 0, -ENOMEM or -EEXIST; on error nothing new stays mapped.
  */
 int mm_map_zeroed(struct mm_struct *mm, uint64_t va, uint64_t size, pgprot_t prot);
+/* Copy the user page at va of src, if mapped, into a new page of dst with
+ * the same bits. 0 or -ENOMEM. */
+int mm_copy_page(struct mm_struct *dst, struct mm_struct *src, uint64_t va);
 /* Copy every user page of src into dst (fork). 0 or -ENOMEM (dst then
  * holds a partial copy that mm_free() releases). */
 int mm_copy(struct mm_struct *dst, struct mm_struct *src);

@@ -1,6 +1,7 @@
 /* User address spaces: creation, copy, growth, teardown, and user copies. */
 #include "vm.h"
 #include "fault.h"
+#include "mmap.h"
 #include "proc.h"
 #include "uaccess.h"
 #include "printk.h"
@@ -31,6 +32,7 @@ struct mm_struct *mm_alloc(void)
 
 void mm_free(struct mm_struct *mm)
 {
+	exit_mmap(mm);
 	free_pgd_user(mm->pgd, &pgtable_page_alloc);
 	kfree(mm);
 }
@@ -58,8 +60,7 @@ int mm_map_zeroed(struct mm_struct *mm, uint64_t va, uint64_t size, pgprot_t pro
 	return err;
 }
 
-/* Copy one user page at va from src (if mapped) into dst. */
-static int copy_one_page(struct mm_struct *dst, struct mm_struct *src, uint64_t va)
+int mm_copy_page(struct mm_struct *dst, struct mm_struct *src, uint64_t va)
 {
 	pte_t *pte = walk(src->pgd, va, NULL);
 	struct page *page;
@@ -87,12 +88,12 @@ int mm_copy(struct mm_struct *dst, struct mm_struct *src)
 
 	for (size_t r = 0; r < ARRAY_SIZE(ranges); r++)
 		for (uint64_t va = ranges[r].start; va < ranges[r].end; va += PAGE_SIZE)
-			if (copy_one_page(dst, src, va))
+			if (mm_copy_page(dst, src, va))
 				return -ENOMEM;
 	dst->image_end = src->image_end;
 	dst->brk = src->brk;
 	dst->stack_start = src->stack_start;
-	return 0;
+	return copy_vmas(dst, src);
 }
 
 int64_t mm_sbrk(struct mm_struct *mm, int64_t delta)
@@ -106,6 +107,9 @@ int64_t mm_sbrk(struct mm_struct *mm, int64_t delta)
 	    (delta > 0 && (new < old || new > mm->stack_start - PAGE_SIZE)))
 		return -ENOMEM;
 	new_top = ALIGN_UP(new, PAGE_SIZE);
+	/* Keep a guard page between the heap and the lowest mapping. */
+	if (new_top > old_top && vma_overlaps(mm, old_top, new_top + PAGE_SIZE))
+		return -ENOMEM;
 	if (new_top > old_top) {
 		err = mm_map_zeroed(mm, old_top, new_top - old_top, PAGE_USER_RW);
 		if (err)
