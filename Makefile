@@ -52,7 +52,11 @@ ifeq ($(STAGE_ORDER),BAD)
   $(error STAGE=$(STAGE) is not a lab; see labs/)
 endif
 STAGE_H := $(B)/include/stage.h
-$(STAGE_H): $(wildcard labs/*/lab.toml) grader/labtool.py
+MARKED_SRCS := $(shell find kernel user mkfs -name '*.[chS]' 2>/dev/null)
+# Markers are checked first: a malformed one is named with file:line
+# instead of surfacing as a compiler error.
+$(STAGE_H): $(wildcard labs/*/lab.toml) grader/labtool.py $(MARKED_SRCS)
+	@$(LABTOOL) check >/dev/null
 	$(LABTOOL) stage-header $@
 
 # ---- flags --------------------------------------------------------------

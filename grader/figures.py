@@ -9,6 +9,9 @@ they cannot drift from the code they explain:
     vm-layout.svg      the virtual memory layout, from memlayout.h
     phys-machines.svg  the physical memory of each machine the grader
                        boots, with its holes (from the tests' definitions)
+    memmap-models.svg  the memmap of each memory model (FLATMEM, SPARSEMEM,
+                       SPARSEMEM_VMEMMAP) on the lab vmemmap machines, from
+                       sparse.h, mm.h, memlayout.h and grader/machines.py
 
 Usage: figures.py OUT_DIR [--root DIR] [--memlayout H] [--pgtable H]
 (--memlayout/--pgtable read another copy of a header: the handbook's test
@@ -25,6 +28,8 @@ from dataclasses import dataclass
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from grader import formulas  # noqa: E402
+from grader import machines as shared_machines  # noqa: E402
 from grader.constants import CHeader, ConstantError  # noqa: E402
 from grader.machine_maps import grader_machines  # noqa: E402
 from grader.svg import MONO, Svg, hatch_pattern  # noqa: E402
@@ -32,6 +37,8 @@ from grader.svg import MONO, Svg, hatch_pattern  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MEMLAYOUT_H = os.path.join("kernel", "include", "memlayout.h")
 PGTABLE_H = os.path.join("kernel", "arch", "riscv", "include", "asm", "pgtable.h")
+SPARSE_H = os.path.join("kernel", "include", "sparse.h")
+MM_H = os.path.join("kernel", "include", "mm.h")
 TOP = 1 << 64                 # one past the last 64-bit address
 UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
 
@@ -54,6 +61,27 @@ class Sources:
         """memlayout.h and asm/pgtable.h together: the layout uses VA_BITS."""
         return CHeader.read(self.memlayout or os.path.join(self.root, MEMLAYOUT_H),
                             self.pgtable or os.path.join(self.root, PGTABLE_H))
+
+    def memmap_constants(self, defs):
+        """What the memmap figure needs: the page, section and struct page
+        sizes and the vmemmap window. Section and struct page sizes come
+        from sparse.h and mm.h; a partial tree without them (the handbook's
+        tests copy only the headers above) uses the grader's own values in
+        grader/formulas.py, which the lab's tests hold the kernel to."""
+        sparse, mm = (os.path.join(self.root, p) for p in (SPARSE_H, MM_H))
+        if os.path.exists(sparse):
+            section_bits = CHeader.read(self.memlayout or os.path.join(self.root, MEMLAYOUT_H),
+                                        self.pgtable or os.path.join(self.root, PGTABLE_H),
+                                        sparse).value("SECTION_SIZE_BITS")
+        else:
+            section_bits = formulas.SECTION_SIZE.bit_length() - 1
+        page_size = CHeader.read(mm).value("STRUCT_PAGE_SIZE") if os.path.exists(mm) \
+            else formulas.STRUCT_PAGE_SIZE
+        return MemmapConstants(page_shift=defs.value("PAGE_SHIFT"),
+                               index_bits=defs.value("PTE_INDEX_BITS"),
+                               section_bits=section_bits, struct_page=page_size,
+                               vmemmap_start=defs.value("VMEMMAP_START"),
+                               vmemmap_size=defs.value("VMEMMAP_SIZE"))
 
 
 # ---- number formatting -----------------------------------------------------------
@@ -429,12 +457,248 @@ def phys_machines(machines):
     return pic
 
 
+# ---- the memmap of each memory model (lab vmemmap) ------------------------------------
+
+@dataclass
+class MemmapConstants:
+    page_shift: int       # asm/pgtable.h PAGE_SHIFT
+    index_bits: int       # asm/pgtable.h PTE_INDEX_BITS
+    section_bits: int     # sparse.h SECTION_SIZE_BITS
+    struct_page: int      # mm.h STRUCT_PAGE_SIZE
+    vmemmap_start: int    # memlayout.h VMEMMAP_START
+    vmemmap_size: int     # memlayout.h VMEMMAP_SIZE
+
+    @property
+    def section(self):
+        return 1 << self.section_bits
+
+    def memmap_of(self, start, end):
+        """Bytes of struct page for the physical range [start, end)."""
+        return ((end - start) >> self.page_shift) * self.struct_page
+
+    def vmemmap_of(self, pa):
+        """Offset into the virtual memmap of the struct page of pa."""
+        return (pa >> self.page_shift) * self.struct_page
+
+
+# The machines of tests/lab_vmemmap_models.py, by their names in grader/machines.py.
+MEMMAP_MACHINES = (("holes machine", "HOLES"), ("16 GiB-span machine", "SPARSE_SPAN"))
+MEMMAP_RAM_COLOUR = "#b7dcae"
+MEMMAP_ROWS = ("physical memory", "FLATMEM", "SPARSEMEM", "VMEMMAP")
+MEMMAP_ROW, MEMMAP_BAR = 40, 18
+
+
+def _merge(ranges):
+    out = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _minus(ranges, taken):
+    """The parts of ranges that no range of taken covers."""
+    out = []
+    for s, e in ranges:
+        pos = s
+        for ts, te in _merge(taken):
+            if te <= pos or ts >= e:
+                continue
+            if ts > pos:
+                out.append((pos, ts))
+            pos = max(pos, te)
+        if pos < e:
+            out.append((pos, e))
+    return out
+
+
+@dataclass
+class MemmapCosts:
+    banks: list           # [(start, end)] of RAM
+    span: tuple           # (lowest, highest) RAM address
+    sections: list        # [(start, end)] of each present section
+    flat: int             # FLATMEM mem_map bytes
+    flat_holes: int       # ... of them for pfns that are not RAM
+    sparse: int           # SPARSEMEM and SPARSEMEM_VMEMMAP memmap bytes
+    sparse_holes: int
+    cost_2m: tuple        # (table pages, blocks) of the virtual memmap, vmemmap=2m
+    cost_4k: tuple        # the same with vmemmap=4k
+
+
+def _chunks(ranges, size):
+    """Indices of the size-aligned chunks that the ranges touch."""
+    return {i for s, e in ranges for i in range(s // size, (e - 1) // size + 1)}
+
+
+def memmap_costs(c, banks):
+    """Each model's memmap for RAM banks [(start, end)], from the constants
+    alone: FLATMEM covers the span, the section models the present sections;
+    the virtual memmap needs a pmd table per pmd table span of vmemmap that
+    it touches, and a 2 MiB block per pmd entry (2m) or a pte table per pmd
+    entry and a page per pte (4k)."""
+    span = (min(s for s, _ in banks), max(e for _, e in banks))
+    nrs = sorted(_chunks(banks, c.section))
+    sections = [(nr * c.section, (nr + 1) * c.section) for nr in nrs]
+    ram = sum(c.memmap_of(s, e) for s, e in banks)
+    flat = c.memmap_of(*span)
+    sparse = sum(c.memmap_of(s, e) for s, e in sections)
+    virt = [(c.vmemmap_of(s), c.vmemmap_of(e)) for s, e in sections]
+    if virt and virt[-1][1] > c.vmemmap_size:
+        raise FigureError(f"the memmap of RAM up to {hex_addr(span[1])} ends "
+                          f"{hex_addr(virt[-1][1])} into the vmemmap, past VMEMMAP_SIZE "
+                          f"{hex_addr(c.vmemmap_size)}")
+    page = 1 << c.page_shift
+    pmd_span, pmd_table_span = page << c.index_bits, page << (2 * c.index_bits)
+    pmd_tables, leaves_2m = len(_chunks(virt, pmd_table_span)), len(_chunks(virt, pmd_span))
+    return MemmapCosts(list(banks), span, sections, flat, flat - ram, sparse, sparse - ram,
+                       (pmd_tables, leaves_2m),
+                       (pmd_tables + leaves_2m, len(_chunks(virt, page))))
+
+
+def _memmap_scale(costs, c):
+    lo = costs.span[0] // c.section * c.section
+    hi = -(-costs.span[1] // c.section) * c.section
+    return lo, hi, (lambda a: PHYS_LEFT + (a - lo) * PHYS_WIDTH / (hi - lo))
+
+
+def _memmap_axis(pic, costs, x_of, y, lo, hi):
+    """Addresses at the span's ends and the bank edges, where they fit."""
+    edges = sorted({lo, hi, *(a for b in costs.banks for a in b)})
+    placed = []
+    for a in [lo, hi] + [e for e in edges if e not in (lo, hi)]:
+        x = x_of(a)
+        if any(abs(x - p) < LABEL_SPACING for p in placed):
+            continue
+        placed.append(x)
+        pic.text(x, y, hex_addr(a), text_anchor="middle", font_family=MONO, font_size="10")
+    for a in edges:
+        pic.line(x_of(a), y + 3, x_of(a), y + 8 + len(MEMMAP_ROWS) * MEMMAP_ROW - 14,
+                 stroke="#bbb", stroke_dasharray="3 3")
+
+
+def _memmap_bar(pic, x_of, y, covered, ram, tip):
+    """struct pages for covered ranges: green where they describe RAM,
+    hatched where they describe a hole."""
+    for s, e in covered:
+        pic.rect(x_of(s), y, x_of(e) - x_of(s), MEMMAP_BAR, fill=MEMMAP_RAM_COLOUR,
+                 stroke="#3c7a32", tip=f"{tip}: {hex_addr(s)}–{hex_addr(e)}")
+    for s, e in _minus(covered, ram):
+        pic.rect(x_of(s), y, x_of(e) - x_of(s), MEMMAP_BAR, fill="url(#memhole)",
+                 stroke="#a33", tip=f"{tip}: struct pages of the hole {hex_addr(s)}–{hex_addr(e)}")
+
+
+def _holes_text(size):
+    return f"{human_size(size)} of it for holes" if size else "none of it for holes"
+
+
+def _memmap_panel(pic, c, title, costs, y):
+    lo, hi, x_of = _memmap_scale(costs, c)
+    ram = sum(e - s for s, e in costs.banks)
+    pic.text(20, y + 14, f"{title}: {human_size(ram)} of RAM in {len(costs.banks)} banks, "
+                         f"{human_size(costs.span[1] - costs.span[0])} of span", font_weight="bold")
+    _memmap_axis(pic, costs, x_of, y + 32, lo, hi)
+    rows = y + 40
+    for i, name in enumerate(MEMMAP_ROWS):
+        pic.text(20, rows + MEMMAP_ROW * i + 13, name, font_weight="bold", font_size="11")
+    # physical memory: banks and holes, section boundaries as ticks
+    bar = rows
+    pic.rect(x_of(costs.span[0]), bar, x_of(costs.span[1]) - x_of(costs.span[0]), MEMMAP_BAR,
+             fill="url(#hole)", stroke="#888")
+    for s, e in costs.banks:
+        pic.rect(x_of(s), bar, x_of(e) - x_of(s), MEMMAP_BAR, fill=BANK_COLOUR, stroke="#24527a",
+                 tip=f"bank {hex_addr(s)}–{hex_addr(e)} ({human_size(e - s)})")
+    for a in range(lo, hi + 1, c.section):
+        pic.line(x_of(a), bar + MEMMAP_BAR, x_of(a), bar + MEMMAP_BAR + 4, stroke="#333")
+    holes = _minus([costs.span], costs.banks)
+    pic.text(PHYS_LEFT, bar + MEMMAP_BAR + 14,
+             f"ticks: {human_size(c.section)} sections; holes: {_ranges(holes) or 'none'}",
+             font_size="11")
+    # FLATMEM: one array over the span
+    bar += MEMMAP_ROW
+    _memmap_bar(pic, x_of, bar, [costs.span], costs.banks, "mem_map")
+    ratio = (1 << c.page_shift) // c.struct_page
+    pic.text(PHYS_LEFT, bar + MEMMAP_BAR + 14,
+             f"mem_map = span / {ratio} = {human_size(costs.flat)}, "
+             f"{_holes_text(costs.flat_holes)}", font_size="11")
+    # SPARSEMEM: a block per present section
+    bar += MEMMAP_ROW
+    _memmap_bar(pic, x_of, bar, costs.sections, costs.banks, "section memmap")
+    per = c.memmap_of(0, c.section)
+    pic.text(PHYS_LEFT, bar + MEMMAP_BAR + 14,
+             f"{len(costs.sections)} present sections × {human_size(per)} = "
+             f"{human_size(costs.sparse)}, {_holes_text(costs.sparse_holes)}; "
+             "absent sections cost nothing", font_size="11")
+    # SPARSEMEM_VMEMMAP: the whole window is virtual, only present sections are backed
+    bar += MEMMAP_ROW
+    pic.rect(x_of(lo), bar, x_of(hi) - x_of(lo), MEMMAP_BAR, fill="#ffffff", stroke="#888",
+             stroke_dasharray="4 3", tip="virtual memmap, not backed by memory")
+    _memmap_bar(pic, x_of, bar, costs.sections, costs.banks, "vmemmap, backed")
+    first = c.vmemmap_start + c.vmemmap_of(costs.span[0])
+    last = c.vmemmap_start + c.vmemmap_of(costs.span[1])
+    (t2, b2), (t4, b4) = costs.cost_2m, costs.cost_4k
+    pic.text(PHYS_LEFT, bar + MEMMAP_BAR + 14,
+             f"VA {hex_addr(first)}–{hex_addr(last)}: the same {human_size(costs.sparse)}; "
+             f"2m: {b2} blocks, {t2} table page{'s' if t2 != 1 else ''}; "
+             f"4k: {b4} pages, {t4} table pages", font_size="11")
+
+
+def _memmap_legend(pic, y):
+    items = [(BANK_COLOUR, "#24527a", "RAM"), ("url(#hole)", "#888", "hole"),
+             (MEMMAP_RAM_COLOUR, "#3c7a32", "struct pages of RAM"),
+             ("url(#memhole)", "#a33", "struct pages of a hole"),
+             ("#ffffff", "#888", "virtual only (unmapped)")]
+    x = PHYS_LEFT
+    for fill, stroke, label in items:
+        pic.rect(x, y, 14, 12, fill=fill, stroke=stroke,
+                 stroke_dasharray="4 3" if label.startswith("virtual") else None)
+        pic.text(x + 20, y + 10, label, font_size="11")
+        x += 40 + 7 * len(label)
+
+
+def memmap_models(c, machines):
+    """For each (title, banks) machine, one panel on its own scale: the
+    physical memory with its 128 MiB sections, then the memmap FLATMEM,
+    SPARSEMEM and SPARSEMEM_VMEMMAP keep for it, each bar under the
+    physical range its struct pages describe, with the byte counts."""
+    if not machines:
+        raise FigureError("no machines for the memmap figure")
+    if c.section_bits <= c.page_shift or c.struct_page <= 0:
+        raise FigureError(f"SECTION_SIZE_BITS {c.section_bits} and STRUCT_PAGE_SIZE "
+                          f"{c.struct_page} do not describe a memmap")
+    panel = 52 + MEMMAP_ROW * len(MEMMAP_ROWS)
+    height = 36 + panel * len(machines) + 30
+    pic = Svg(PHYS_LEFT + PHYS_WIDTH + 60, height,
+              title="The memmap of each memory model on the lab vmemmap machines")
+    pic.raw(hatch_pattern("hole", colour="#e3c0c0", background="#fff"))
+    pic.raw(hatch_pattern("memhole", colour="#d98b8b", background="#fbeaea"))
+    pic.text(20, 18, f"each model's memmap ({c.struct_page} bytes per "
+                     f"{human_size(1 << c.page_shift)} page), drawn under the pages it "
+                     "describes (each machine to its own scale)", font_weight="bold")
+    for i, (title, banks) in enumerate(machines):
+        _memmap_panel(pic, c, title, memmap_costs(c, banks), 30 + panel * i)
+    _memmap_legend(pic, height - 26)
+    return pic
+
+
+def memmap_machines():
+    """[(title, [(start, end)])] of the lab's machines (grader/machines.py)."""
+    out = []
+    for title, name in MEMMAP_MACHINES:
+        memory, banks = getattr(shared_machines, name)
+        out.append((title, shared_machines.ram_ranges(memory, banks)))
+    return out
+
+
 # ---- all of them -----------------------------------------------------------------
 
 FIGURES = {
     "sv48-split.svg": "the Sv48 virtual-address split (asm/pgtable.h)",
     "vm-layout.svg": "the virtual memory layout (memlayout.h)",
     "phys-machines.svg": "physical memory of the grader's machines (tests/)",
+    "memmap-models.svg": "the memmap of each memory model on the lab vmemmap machines "
+                         "(sparse.h, mm.h, memlayout.h)",
 }
 
 
@@ -444,7 +708,9 @@ def draw_all(sources):
         defs = sources.header()
         return {"sv48-split.svg": sv48_split(defs),
                 "vm-layout.svg": vm_layout(defs),
-                "phys-machines.svg": phys_machines(grader_machines(sources.root))}
+                "phys-machines.svg": phys_machines(grader_machines(sources.root)),
+                "memmap-models.svg": memmap_models(sources.memmap_constants(defs),
+                                                   memmap_machines())}
     except (ConstantError, OSError) as e:
         raise FigureError(str(e)) from None
 

@@ -166,12 +166,12 @@ def test_halt_powers_off_with_status_0(machine):
 
 # ---- usertests ----------------------------------------------------------------
 
+# 1, 2 and 4 harts; 128 MiB and 4 GiB. The machine with a hole runs
+# usertests once per memory model in test_memmodels.py.
 USERTESTS_MACHINES = [
     pytest.param(1, "128M", None, id="1cpu-128M"),
-    pytest.param(2, "512M", None, id="2cpu-512M"),
     pytest.param(4, "512M", None, id="4cpu-512M"),
     pytest.param(2, "4G", None, id="2cpu-4G"),
-    pytest.param(HOLES_CPUS, HOLES_MEMORY, HOLES_BANKS, id="2cpu-holes"),
 ]
 
 

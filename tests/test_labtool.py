@@ -374,6 +374,26 @@ def test_leak_detector_finds_nothing_in_a_clean_handout(tree, tmp_path):
         f"kernel/a.c: {ALPHA_SOLUTION}"]
 
 
+def test_evidence_leaves_out_what_solved_labs_legitimately_share(tree, tmp_path):
+    """A line in both alpha's and beta's solutions is rightly in beta's
+    handout (alpha is solved there): evidence only while alpha is unsolved."""
+    common = "static long walk_one_level(long table, int level, long va);"
+    write(tree, "kernel/c.c", f"#if SOLUTION(alpha)\n{common}\n#endif /* SOLUTION(alpha) */\n"
+                              f"#if SOLUTION(beta)\n{common}\n{BETA_SOLUTION}\n#else\n"
+                              f"int c_todo;\n#endif /* SOLUTION(beta) */\n")
+    out = str(tmp_path / "ho")
+    labtool.make_handout("beta", out, tree)
+    naive = labtool.solution_evidence(tree, ["beta"])
+    assert common in naive
+    assert labtool.find_leaks(out, naive) == [f"kernel/c.c: {common}"]
+    fair = labtool.solution_evidence(tree, ["beta"], solved=["alpha"])
+    assert common not in fair and BETA_SOLUTION in fair
+    assert labtool.find_leaks(out, fair) == []
+    with open(os.path.join(out, "kernel", "c.c"), "a") as f:
+        f.write(f"{BETA_SOLUTION}\n")
+    assert labtool.find_leaks(out, fair) == [f"kernel/c.c: {BETA_SOLUTION}"]
+
+
 def test_leak_detector_finds_a_planted_solution_line(tree, tmp_path):
     out = str(tmp_path / "ho")
     labtool.make_handout("alpha", out, tree)

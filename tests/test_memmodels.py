@@ -1,8 +1,9 @@
 """Every memory model is a complete kernel: usertests passes on each.
 
 The default build is SPARSEMEM_VMEMMAP with 2 MiB blocks (test_base_boot.py
-runs usertests on it); this file covers FLATMEM, classic SPARSEMEM and the
-virtual memmap with 4 KiB pages, on the machine with a hole.
+runs usertests on it with 1, 2 and 4 harts); this file covers FLATMEM,
+classic SPARSEMEM and the virtual memmap with 4 KiB pages, on the machine
+with a hole.
 """
 import pytest
 

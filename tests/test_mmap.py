@@ -11,15 +11,15 @@ from grader import qemu
 pytestmark = pytest.mark.boot
 CASES = ("lazy_and_zeroed", "partial_munmap", "read_only_mapping", "fixed_mapping",
          "fork_copies", "kernel_copies", "heap_meets_mapping", "vma_limit", "bad_arguments")
-MACHINES = {"1hart": 1, "4harts": 4}
+HARTS = {"1hart": 1, "4harts": 4}
 
 
-@pytest.fixture(scope="module", params=list(MACHINES))
+@pytest.fixture(scope="module", params=list(HARTS))
 def mmaptest(request, build, time_factor, boot_slots):
     pool = qemu.MachinePool(f"test_mmap-{request.param}", build.logs, kernel=build.kernel,
                             image=build.image, time_factor=time_factor, slots=boot_slots)
     try:
-        m = pool.boot(memory="512M", cpus=MACHINES[request.param])
+        m = pool.boot(memory="512M", cpus=HARTS[request.param])
         out = m.run("mmaptest")
         assert expect.MMAPTEST_DONE in out, f"mmaptest did not finish (log {m.log_path})"
         yield expect.mmaptest_results(out), m.log_path

@@ -43,6 +43,9 @@ static inline bool pfn_valid(uint64_t pfn)
 #elif MEMMODEL == MEMMODEL_SPARSE || MEMMODEL == MEMMODEL_VMEMMAP
 #include "sparse.h"
 
+/* The virtual memmap: struct page of pfn at VMEMMAP_START + pfn * 64. */
+#define vmemmap ((struct page *)VMEMMAP_START)
+
 #if SOLUTION(vmemmap)
 /* Sections with a memmap; a pfn beyond the 45-bit space has none. */
 static inline bool pfn_valid(uint64_t pfn)
@@ -50,7 +53,6 @@ static inline bool pfn_valid(uint64_t pfn)
 	return pfn < MAX_PFN && valid_section(__pfn_to_section(pfn));
 }
 #if MEMMODEL == MEMMODEL_VMEMMAP
-#define vmemmap ((struct page *)VMEMMAP_START)
 static inline struct page *pfn_to_page(uint64_t pfn) { return vmemmap + pfn; }
 static inline uint64_t page_to_pfn(const struct page *page) { return (uint64_t)(page - vmemmap); }
 #else
@@ -69,11 +71,16 @@ static inline uint64_t page_to_pfn(const struct page *page)
 /*
  * Lab vmemmap, exercise 1: pfn_valid, pfn_to_page and page_to_pfn for
  * SPARSEMEM (through mem_section) and SPARSEMEM_VMEMMAP (vmemmap + pfn).
- * Until then only MEMMODEL=flat works; sparse_init() says so at boot.
+ * Until then only MEMMODEL=flat works; sparse_init() says so at boot, and
+ * these stop the kernel naming what is missing.
  */
-static inline bool pfn_valid(uint64_t pfn) { return false; }
-static inline struct page *pfn_to_page(uint64_t pfn) { return NULL; }
-static inline uint64_t page_to_pfn(const struct page *page) { return 0; }
+__noreturn void memmodel_not_implemented(const char *what);
+static inline bool pfn_valid(uint64_t pfn) { memmodel_not_implemented("pfn_valid"); }
+static inline struct page *pfn_to_page(uint64_t pfn) { memmodel_not_implemented("pfn_to_page"); }
+static inline uint64_t page_to_pfn(const struct page *page)
+{
+	memmodel_not_implemented("page_to_pfn");
+}
 #endif /* SOLUTION(vmemmap) */
 #define MEMMODEL_NAME (MEMMODEL == MEMMODEL_VMEMMAP ? "vmemmap" : "sparse")
 

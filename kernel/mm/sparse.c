@@ -92,5 +92,10 @@ void sparse_init(void)
 {
 	panic("sparse_init: not implemented (lab vmemmap): only MEMMODEL=flat works yet");
 }
+
+void memmodel_not_implemented(const char *what)
+{
+	panic("%s: not implemented (lab vmemmap, kernel/include/memmodel.h)", what);
+}
 #endif /* SOLUTION(vmemmap) */
 #endif
