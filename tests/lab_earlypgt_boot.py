@@ -10,9 +10,9 @@ machine's banks); and the boot report is consistent with the buffer size.
 import pytest
 
 from grader import expect
-from grader import formulas
 from grader import ktap
 from grader import machines
+from grader import verdicts
 
 LAB = "earlypgt"
 MAPSIZES = ("4k", "2m", "1g")
@@ -42,12 +42,8 @@ def check_boot(m, memory, banks, mapsize):
     report = expect.parse_earlypgt(m.output)
     assert 0 < report["brk"] <= report["brk_total"], f"boot buffer use {report}, {where}"
     assert report["steps"] > 0, f"no top-down steps, {where}"
-    ranges, tables = expect.parse_direct_map(m.output)
-    expected = machines.ram_ranges(memory, banks)
-    assert ranges == expected, f"direct map ranges {ranges}, RAM {expected}, {where}"
-    want = formulas.minimum_tables(expected, mapsize)
-    used = {level: tables[level] for level in formulas.TABLE_SPAN}
-    assert used == want, f"tables {used}, minimum {want}, {where}"
+    problem = verdicts.direct_map_tables(m.output, memory, banks, mapsize)
+    assert problem is None, f"{problem}, {where}"
     return f"mapsize={mapsize}: {report}"
 
 

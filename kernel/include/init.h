@@ -18,7 +18,7 @@ struct early_pgt {
 	phys_addr_t min_mapped;         /* [min_mapped, max_mapped): RAM the */
 	phys_addr_t max_mapped;         /* direct map covers so far */
 	phys_addr_t lowest, highest;    /* table pages handed out */
-	unsigned int steps;             /* top-down steps after the first 2 MiB */
+	unsigned int steps;             /* top-down steps, the first 2 MiB included */
 	unsigned int brk_direct_map;    /* brk_used and memblock_used when the */
 	uint64_t memblock_direct_map;   /* direct map was done */
 	uint64_t reserved_up_front;     /* pages the handout's fallback reserved */
