@@ -100,7 +100,7 @@ $(B)/kernel/kernel.pass1: $(KOBJS) $(B)/kernel/kallsyms0.S.o $(KLDS)
 	$(LD) -T $(KLDS) -o $@ $(KOBJS) $(B)/kernel/kallsyms0.S.o
 $(B)/kernel/kallsyms.S: $(B)/kernel/kernel.pass1 scripts/kallsyms.awk
 	$(NM) -n $< | awk -f scripts/kallsyms.awk > $@
-$(B)/kernel/%.S.o: $(B)/kernel/%.S
+$(B)/kernel/%.S.o: $(B)/kernel/%.S $(STAGE_H)
 	$(CC) $(KCFLAGS) -c $< -o $@
 $(B)/kernel/kernel.elf: $(KOBJS) $(B)/kernel/kallsyms.S.o $(KLDS)
 	$(LD) -T $(KLDS) -o $@ $(KOBJS) $(B)/kernel/kallsyms.S.o
