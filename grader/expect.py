@@ -91,6 +91,11 @@ SPARSE_NOT_IMPLEMENTED = "sparse_init: not implemented (lab vmemmap)"
 MMAPTEST_CASE = r"^mmaptest: (?P<name>[a-z_]+): (?P<verdict>ok|FAILED)(?:: (?P<why>.*))?$"
 MMAPTEST_DONE = "mmaptest: done"
 
+# ---- robustness -----------------------------------------------------------------
+# user/bin/fuzz.c: the parent's last line.
+FUZZ_RESULT = (r"^fuzz: seed (?P<seed>\d+): (?P<verdict>ok|FAILED): "
+               r"(?P<detail>.*)$")
+
 # ---- QEMU monitor -------------------------------------------------------------
 # target/riscv/cpu.c riscv_cpu_dump_state(): one " satp  <hex>" per CPU.
 SATP_LINE = r"^\s*satp\s+(?P<value>[0-9a-fA-F]+)\s*$"
