@@ -29,7 +29,10 @@
 #if MEMMODEL == MEMMODEL_FLAT
 extern struct page *mem_map;
 extern uint64_t memmap_min_pfn, memmap_max_pfn;
-static inline struct page *pfn_to_page(uint64_t pfn) { return mem_map + (pfn - memmap_min_pfn); }
+static inline struct page *pfn_to_page(uint64_t pfn)
+{
+	return mem_map + (pfn - memmap_min_pfn);
+}
 static inline uint64_t page_to_pfn(const struct page *page)
 {
 	return (uint64_t)(page - mem_map) + memmap_min_pfn;
@@ -53,8 +56,14 @@ static inline bool pfn_valid(uint64_t pfn)
 	return pfn < MAX_PFN && valid_section(__pfn_to_section(pfn));
 }
 #if MEMMODEL == MEMMODEL_VMEMMAP
-static inline struct page *pfn_to_page(uint64_t pfn) { return vmemmap + pfn; }
-static inline uint64_t page_to_pfn(const struct page *page) { return (uint64_t)(page - vmemmap); }
+static inline struct page *pfn_to_page(uint64_t pfn)
+{
+	return vmemmap + pfn;
+}
+static inline uint64_t page_to_pfn(const struct page *page)
+{
+	return (uint64_t)(page - vmemmap);
+}
 #else
 static inline struct page *pfn_to_page(uint64_t pfn)
 {
@@ -75,8 +84,14 @@ static inline uint64_t page_to_pfn(const struct page *page)
  * these stop the kernel naming what is missing.
  */
 __noreturn void memmodel_not_implemented(const char *what);
-static inline bool pfn_valid(uint64_t pfn) { memmodel_not_implemented("pfn_valid"); }
-static inline struct page *pfn_to_page(uint64_t pfn) { memmodel_not_implemented("pfn_to_page"); }
+static inline bool pfn_valid(uint64_t pfn)
+{
+	memmodel_not_implemented("pfn_valid");
+}
+static inline struct page *pfn_to_page(uint64_t pfn)
+{
+	memmodel_not_implemented("pfn_to_page");
+}
 static inline uint64_t page_to_pfn(const struct page *page)
 {
 	memmodel_not_implemented("page_to_pfn");

@@ -16,10 +16,10 @@ enum vm_flags {
 	VM_READ = 1 << 0,
 	VM_WRITE = 1 << 1,
 	VM_EXEC = 1 << 2,
-	VM_SHARED = 1 << 3,     /* writes are seen by every mapper */
-	VM_MAYWRITE = 1 << 4,   /* the file allows writing */
-	VM_PFNMAP = 1 << 5,     /* pfns without struct page, linear (lab mixedmap) */
-	VM_MIXEDMAP = 1 << 6,   /* pfns with and without struct page (lab mixedmap) */
+	VM_SHARED = 1 << 3,   /* writes are seen by every mapper */
+	VM_MAYWRITE = 1 << 4, /* the file allows writing */
+	VM_PFNMAP = 1 << 5,   /* pfns without struct page, linear (lab mixedmap) */
+	VM_MIXEDMAP = 1 << 6, /* pfns with and without struct page (lab mixedmap) */
 };
 
 struct vm_area_struct;
@@ -31,12 +31,12 @@ struct vm_operations_struct {
 };
 
 struct vm_area_struct {
-	uint64_t vm_start, vm_end;   /* [start, end), page aligned */
-	unsigned int vm_flags;       /* enum vm_flags */
-	uint64_t vm_pgoff;           /* offset of vm_start in the file, in pages */
-	struct file *vm_file;        /* a reference, or NULL for anonymous memory */
-	const struct vm_operations_struct *vm_ops;  /* NULL for anonymous memory */
-	struct vm_area_struct *vm_next;             /* the next higher VMA */
+	uint64_t vm_start, vm_end;                 /* [start, end), page aligned */
+	unsigned int vm_flags;                     /* enum vm_flags */
+	uint64_t vm_pgoff;                         /* offset of vm_start in the file, in pages */
+	struct file *vm_file;                      /* a reference, or NULL for anonymous memory */
+	const struct vm_operations_struct *vm_ops; /* NULL for anonymous memory */
+	struct vm_area_struct *vm_next;            /* the next higher VMA */
 };
 
 /* At most this many VMAs per process; one more mapping fails with ENOMEM. */
@@ -53,7 +53,7 @@ bool vma_overlaps(struct mm_struct *mm, uint64_t start, uint64_t end);
  * mapping this kernel cannot make, ENOMEM when no room or no VMA is left.
  */
 int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int flags,
-		struct file *file, uint64_t offset);
+                struct file *file, uint64_t offset);
 /* munmap(): 0, or -EINVAL for an unaligned or out-of-range request, -ENOMEM
  * if splitting a VMA needed one more than MAX_VMAS. Flushes the TLB. */
 int do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len);

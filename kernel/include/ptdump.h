@@ -29,8 +29,7 @@ struct ptdump_sink {
  * tables stable (holds kernel_pgtable_lock for the kernel half, or is the
  * only thread of the address space). No TLB effect.
  */
-void ptdump(pgd_t *pgd, uint64_t first, uint64_t last, const char *title,
-	    struct ptdump_sink *sink);
+void ptdump(pgd_t *pgd, uint64_t first, uint64_t last, const char *title, struct ptdump_sink *sink);
 /* Print the kernel half to the console if `pgdump=kernel` was given. */
 void ptdump_boot(void);
 #endif

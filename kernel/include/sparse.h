@@ -14,17 +14,17 @@
 #include "memlayout.h"
 #include "asm/pgtable.h"
 
-#define SECTION_SIZE_BITS   27                      /* 128 MiB */
-#define PFN_SECTION_SHIFT   (SECTION_SIZE_BITS - PAGE_SHIFT)
-#define PAGES_PER_SECTION   (1UL << PFN_SECTION_SHIFT)
-#define SECTIONS_SHIFT      (MAX_PHYSMEM_BITS - SECTION_SIZE_BITS)
-#define NR_MEM_SECTIONS     (1UL << SECTIONS_SHIFT)
-#define MAX_PFN             (1UL << (MAX_PHYSMEM_BITS - PAGE_SHIFT))
+#define SECTION_SIZE_BITS 27 /* 128 MiB */
+#define PFN_SECTION_SHIFT (SECTION_SIZE_BITS - PAGE_SHIFT)
+#define PAGES_PER_SECTION (1UL << PFN_SECTION_SHIFT)
+#define SECTIONS_SHIFT    (MAX_PHYSMEM_BITS - SECTION_SIZE_BITS)
+#define NR_MEM_SECTIONS   (1UL << SECTIONS_SHIFT)
+#define MAX_PFN           (1UL << (MAX_PHYSMEM_BITS - PAGE_SHIFT))
 
 enum section_flags {
-	SECTION_MARKED_PRESENT = 1 << 0,   /* RAM (or device memory) is here */
-	SECTION_HAS_MEM_MAP = 1 << 1,      /* its memmap exists */
-	SECTION_IS_ONLINE = 1 << 2,        /* its pages are in use by the kernel */
+	SECTION_MARKED_PRESENT = 1 << 0, /* RAM (or device memory) is here */
+	SECTION_HAS_MEM_MAP = 1 << 1,    /* its memmap exists */
+	SECTION_IS_ONLINE = 1 << 2,      /* its pages are in use by the kernel */
 	SECTION_FLAGS_MASK = (1 << 3) - 1,
 };
 
@@ -33,9 +33,18 @@ struct mem_section {
 };
 extern struct mem_section mem_section[NR_MEM_SECTIONS];
 
-static inline uint64_t pfn_to_section_nr(uint64_t pfn) { return pfn >> PFN_SECTION_SHIFT; }
-static inline uint64_t section_nr_to_pfn(uint64_t nr) { return nr << PFN_SECTION_SHIFT; }
-static inline struct mem_section *__nr_to_section(uint64_t nr) { return &mem_section[nr]; }
+static inline uint64_t pfn_to_section_nr(uint64_t pfn)
+{
+	return pfn >> PFN_SECTION_SHIFT;
+}
+static inline uint64_t section_nr_to_pfn(uint64_t nr)
+{
+	return nr << PFN_SECTION_SHIFT;
+}
+static inline struct mem_section *__nr_to_section(uint64_t nr)
+{
+	return &mem_section[nr];
+}
 static inline struct mem_section *__pfn_to_section(uint64_t pfn)
 {
 	return __nr_to_section(pfn_to_section_nr(pfn));

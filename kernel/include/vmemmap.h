@@ -7,15 +7,15 @@
  */
 #include "pgtable.h"
 
-struct vmem_altmap;   /* lab altmap: device memory that holds its own memmap */
+struct vmem_altmap; /* lab altmap: device memory that holds its own memmap */
 
 /* Where the virtual memmap's memory comes from: a parameter, not a global
  * state (memblock at boot, the page allocator when memory is added). */
 struct vmemmap_alloc {
-	struct pgtable_alloc *tables;            /* page-table pages */
+	struct pgtable_alloc *tables; /* page-table pages */
 	/* A zeroed block of size bytes aligned to its size; 0 when none. */
 	phys_addr_t (*block)(struct vmemmap_alloc *a, uint64_t size);
-	uint64_t nr_blocks[PGTABLE_LEVELS];      /* blocks handed out, by leaf level */
+	uint64_t nr_blocks[PGTABLE_LEVELS]; /* blocks handed out, by leaf level */
 };
 /* At boot: blocks from memblock, tables from the early allocator. */
 extern struct vmemmap_alloc vmemmap_boot_alloc;
@@ -29,9 +29,9 @@ extern enum pt_level vmemmap_max_leaf;
  * entries change.
  */
 int vmemmap_populate(uint64_t start, uint64_t end, struct vmemmap_alloc *a,
-		     struct vmem_altmap *altmap);
+                     struct vmem_altmap *altmap);
 /* A block of size bytes for the memmap: from altmap if given, else from a.
  * Returns its physical address, 0 when none is left. */
 phys_addr_t vmemmap_alloc_block_buf(uint64_t size, struct vmemmap_alloc *a,
-				    struct vmem_altmap *altmap);
+                                    struct vmem_altmap *altmap);
 #endif

@@ -30,8 +30,8 @@ static void direct_map_translates(struct ktest *t)
 			pte_t *e = walk(swapper_pg_dir, PAGE_OFFSET + pa, &level);
 			KTEST_EXPECT(t, e != NULL);
 			if (e)
-				KTEST_EXPECT_EQ(t, PFN_PHYS(pte_pfn(*e)) + (pa & (LEVEL_SIZE(level) - 1)),
-						pa);
+				KTEST_EXPECT_EQ(
+				    t, PFN_PHYS(pte_pfn(*e)) + (pa & (LEVEL_SIZE(level) - 1)), pa);
 		}
 	}
 	ktest_diag("earlypgt: %lu pages translate to themselves", pages);
@@ -39,7 +39,7 @@ static void direct_map_translates(struct ktest *t)
 
 /* Every leaf under a table lies inside RAM; returns the leaves seen. */
 static uint64_t check_leaves(struct ktest *t, const uint64_t *table, enum pt_level level,
-			     uint64_t va)
+                             uint64_t va)
 {
 	uint64_t leaves = 0;
 
@@ -67,7 +67,7 @@ static void nothing_outside_ram(struct ktest *t)
 	     i <= pt_index(DIRECT_MAP_END - 1, PT_LEVEL_PGD) && !t->failed; i++)
 		if (entry_present(swapper_pg_dir[i].pgd))
 			leaves += check_leaves(t, table_va(swapper_pg_dir[i].pgd), PT_LEVEL_PUD,
-					       va_canonical(i << PGDIR_SHIFT));
+			                       va_canonical(i << PGDIR_SHIFT));
 	KTEST_EXPECT(t, leaves > 0);
 }
 
@@ -84,8 +84,8 @@ static void mapped_top_down(struct ktest *t)
 static void brk_only_before_ram(struct ktest *t)
 {
 	ktest_diag("earlypgt: brk %u/%u pages, memblock %lu pages, %u steps",
-		   early_pgt.brk_direct_map, EARLY_PGT_BRK_PAGES, early_pgt.memblock_direct_map,
-		   early_pgt.steps);
+	           early_pgt.brk_direct_map, EARLY_PGT_BRK_PAGES, early_pgt.memblock_direct_map,
+	           early_pgt.steps);
 	KTEST_EXPECT(t, early_pgt.brk_direct_map > 0);
 	KTEST_EXPECT(t, early_pgt.brk_direct_map <= EARLY_PGT_BRK_PAGES);
 	/* RAM serves everything after the first step: the buffer is not drained. */
@@ -99,10 +99,10 @@ static void no_up_front_reservation(struct ktest *t)
 }
 
 static const struct ktest_case earlypgt_cases[] = {
-	{ "direct_map_translates", direct_map_translates },
-	{ "nothing_outside_ram", nothing_outside_ram },
-	{ "mapped_top_down", mapped_top_down },
-	{ "brk_only_before_ram", brk_only_before_ram },
-	{ "no_up_front_reservation", no_up_front_reservation },
+    {"direct_map_translates", direct_map_translates},
+    {"nothing_outside_ram", nothing_outside_ram},
+    {"mapped_top_down", mapped_top_down},
+    {"brk_only_before_ram", brk_only_before_ram},
+    {"no_up_front_reservation", no_up_front_reservation},
 };
 KTEST_SUITE(earlypgt, "earlypgt", earlypgt_cases);

@@ -59,11 +59,12 @@ void memmap_init(void)
 	tables = early_pgtable_alloc.nr_tables - before;
 #endif
 #if MEMMODEL == MEMMODEL_VMEMMAP
-	blocks = vmemmap_boot_alloc.nr_blocks[PT_LEVEL_PMD] + vmemmap_boot_alloc.nr_blocks[PT_LEVEL_PTE];
+	blocks =
+	    vmemmap_boot_alloc.nr_blocks[PT_LEVEL_PMD] + vmemmap_boot_alloc.nr_blocks[PT_LEVEL_PTE];
 #endif
 	printf("memmap: model=%s sections=%lu memmap_bytes=%lu holes_bytes=%lu "
-	       "vmemmap_tables=%lu vmemmap_blocks=%lu\n", MEMMODEL_NAME, sections,
-	       memmap_pages * sizeof(struct page),
+	       "vmemmap_tables=%lu vmemmap_blocks=%lu\n",
+	       MEMMODEL_NAME, sections, memmap_pages * sizeof(struct page),
 	       (memmap_pages - ram_pages()) * sizeof(struct page), tables, blocks);
 }
 
@@ -72,8 +73,8 @@ void memmap_init(void)
  * build's model and count its memory loads (none under vmemmap); without a
  * frame pointer, so the only instructions are the model's own.
  */
-__attribute__((noinline, used, optimize("omit-frame-pointer")))
-struct page *memmap_probe_pfn_to_page(uint64_t pfn)
+__attribute__((noinline, used, optimize("omit-frame-pointer"))) struct page *
+memmap_probe_pfn_to_page(uint64_t pfn)
 {
 	return pfn_to_page(pfn);
 }

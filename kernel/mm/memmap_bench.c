@@ -18,7 +18,7 @@
 #include "uapi/errno.h"
 
 #define BENCH_DEFAULT_PFNS 1000UL
-#define BENCH_MAX_PFNS 100000000UL
+#define BENCH_MAX_PFNS     100000000UL
 
 static uint64_t bench_pfns = BENCH_DEFAULT_PFNS;
 /* The loops fold every result in here, so no call can be dropped. */
@@ -57,15 +57,14 @@ static inline uint64_t read_instret(void)
 
 /* The baseline: the same call and return as the probe, with no body, so
  * the difference of the two loops is pfn_to_page's own instructions. */
-__attribute__((noinline, noipa, optimize("omit-frame-pointer")))
-static struct page *bench_probe_nop(uint64_t pfn)
+__attribute__((noinline, noipa, optimize("omit-frame-pointer"))) static struct page *
+bench_probe_nop(uint64_t pfn)
 {
 	return (struct page *)pfn;
 }
 
 /* instret spent calling fn once for each of n pfns of RAM, cycling. */
-static uint64_t probe_loop(struct page *(*fn)(uint64_t), uint64_t first, uint64_t span,
-			   uint64_t n)
+static uint64_t probe_loop(struct page *(*fn)(uint64_t), uint64_t first, uint64_t span, uint64_t n)
 {
 	uint64_t acc = 0, pfn = first, last = first + span, start, end;
 
@@ -101,12 +100,12 @@ static void bench_pfn_to_page(struct ktest *t)
 		return;
 	nop = probe_loop(bench_probe_nop, first, span, bench_pfns);
 	probe = probe_loop(memmap_probe_pfn_to_page, first, span, bench_pfns);
-	ktest_diag("bench: pfn_to_page calls=%lu instret=%lu baseline_instret=%lu",
-		   bench_pfns, probe, nop);
+	ktest_diag("bench: pfn_to_page calls=%lu instret=%lu baseline_instret=%lu", bench_pfns,
+	           probe, nop);
 }
 
 static const struct ktest_case bench_cases[] = {
-	{ "boot_counters", bench_boot_counters },
-	{ "pfn_to_page", bench_pfn_to_page },
+    {"boot_counters", bench_boot_counters},
+    {"pfn_to_page", bench_pfn_to_page},
 };
 KTEST_SUITE(bench, "bench", bench_cases);

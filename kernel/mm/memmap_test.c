@@ -14,8 +14,8 @@ static void round_trip(struct ktest *t)
 
 	for (int i = 0; i < memblock.memory.cnt && !t->failed; i++) {
 		struct memblock_region *r = &memblock.memory.regions[i];
-		for (uint64_t pfn = PFN_DOWN(r->base); pfn < PFN_UP(r->base + r->size) && !t->failed;
-		     pfn++, pfns++) {
+		for (uint64_t pfn = PFN_DOWN(r->base);
+		     pfn < PFN_UP(r->base + r->size) && !t->failed; pfn++, pfns++) {
 			KTEST_EXPECT(t, pfn_valid(pfn));
 			KTEST_EXPECT_EQ(t, page_to_pfn(pfn_to_page(pfn)), pfn);
 #if MEMMODEL == MEMMODEL_VMEMMAP
@@ -37,7 +37,10 @@ static bool ram_in(uint64_t pfn, uint64_t nr)
 	return false;
 }
 
-static bool in_ram(uint64_t pfn) { return ram_in(pfn, 1); }
+static bool in_ram(uint64_t pfn)
+{
+	return ram_in(pfn, 1);
+}
 
 #if MEMMODEL == MEMMODEL_FLAT
 /* FLATMEM: every pfn of the span has a struct page, holes included. */
@@ -101,8 +104,8 @@ static void sections_flagged(struct ktest *t)
 #endif
 
 static const struct ktest_case memmap_cases[] = {
-	{ "round_trip", round_trip },
-	{ "pfn_valid_outside_ram", pfn_valid_outside_ram },
-	{ "sections_flagged", sections_flagged },
+    {"round_trip", round_trip},
+    {"pfn_valid_outside_ram", pfn_valid_outside_ram},
+    {"sections_flagged", sections_flagged},
 };
 KTEST_SUITE(memmap, "memmap", memmap_cases);

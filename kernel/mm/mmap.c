@@ -13,7 +13,7 @@
 #include "string.h"
 #include "uapi/errno.h"
 
-#define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+#define PROT_ALL  (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS)
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t va)
@@ -35,7 +35,7 @@ bool vma_overlaps(struct mm_struct *mm, uint64_t start, uint64_t end)
 /* The lowest address a mapping may take: above the heap as it is now. */
 static uint64_t mmap_floor(struct mm_struct *mm)
 {
-	return ALIGN_UP(mm->brk, PAGE_SIZE) + PAGE_SIZE;   /* a guard page */
+	return ALIGN_UP(mm->brk, PAGE_SIZE) + PAGE_SIZE; /* a guard page */
 }
 
 /* The highest free range of len bytes, or 0 when none fits. */
@@ -119,7 +119,7 @@ static int check_mmap_args(uint64_t addr, uint64_t len, int prot, int flags, uin
 	if (len == 0 || len > USER_MMAP_TOP || (prot & ~PROT_ALL) || (flags & ~MAP_KNOWN))
 		return -EINVAL;
 	if (!(flags & MAP_SHARED) == !(flags & MAP_PRIVATE))
-		return -EINVAL;   /* exactly one of the two */
+		return -EINVAL; /* exactly one of the two */
 	if (!IS_ALIGNED(offset, PAGE_SIZE) || offset + ALIGN_UP(len, PAGE_SIZE) < offset)
 		return -EINVAL;
 	if ((flags & MAP_FIXED) && !IS_ALIGNED(addr, PAGE_SIZE))
@@ -131,8 +131,8 @@ static int check_mmap_args(uint64_t addr, uint64_t len, int prot, int flags, uin
  * unmapped), else the hint when it is free, else the highest free range. */
 static int64_t place_mapping(struct mm_struct *mm, uint64_t addr, uint64_t len, int flags)
 {
-	bool in_area = addr >= mmap_floor(mm) && addr <= USER_MMAP_TOP &&
-		       len <= USER_MMAP_TOP - addr;
+	bool in_area =
+	    addr >= mmap_floor(mm) && addr <= USER_MMAP_TOP && len <= USER_MMAP_TOP - addr;
 
 	if (flags & MAP_FIXED) {
 		int err;
@@ -158,7 +158,7 @@ static int setup_mapping(struct vm_area_struct *v, int flags, struct file *file)
 }
 
 int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int flags,
-		struct file *file, uint64_t offset)
+                struct file *file, uint64_t offset)
 {
 	struct vm_area_struct *v;
 	int64_t start;
@@ -169,8 +169,8 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!(v = alloc_vma(mm)))
 		return -ENOMEM;
-	*v = (struct vm_area_struct){ .vm_flags = vm_flags_of(prot, flags),
-				      .vm_pgoff = offset >> PAGE_SHIFT };
+	*v = (struct vm_area_struct){.vm_flags = vm_flags_of(prot, flags),
+	                             .vm_pgoff = offset >> PAGE_SHIFT};
 	if ((err = setup_mapping(v, flags, file)))
 		goto fail;
 	if ((start = place_mapping(mm, addr, len, flags)) < 0) {
@@ -215,7 +215,7 @@ static void remove_vma(struct mm_struct *mm, struct vm_area_struct *v)
 	if (v->vm_ops && v->vm_ops->close)
 		v->vm_ops->close(v);
 	unmap_range(mm->pgd, v->vm_start, v->vm_end - v->vm_start, &pgtable_page_alloc,
-		    UNMAP_FREE_PAGES);
+	            UNMAP_FREE_PAGES);
 	free_vma(mm, v);
 }
 
@@ -251,7 +251,7 @@ static pgprot_t vma_prot(const struct vm_area_struct *v)
 	pgprot_t prot = _PAGE_BASE | _PAGE_USER;
 
 	if (v->vm_flags & (VM_READ | VM_WRITE))
-		prot |= _PAGE_READ;   /* W without R is reserved in Sv48 */
+		prot |= _PAGE_READ; /* W without R is reserved in Sv48 */
 	if (v->vm_flags & VM_WRITE)
 		prot |= _PAGE_WRITE;
 	if (v->vm_flags & VM_EXEC)
@@ -267,7 +267,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *v, uin
 	if (!page)
 		return -ENOMEM;
 	if (map_range(mm->pgd, va, page_to_phys(page), PAGE_SIZE, vma_prot(v),
-		      &pgtable_page_alloc)) {
+	              &pgtable_page_alloc)) {
 		put_page(page);
 		return -ENOMEM;
 	}
@@ -295,7 +295,7 @@ int vma_fault(struct mm_struct *mm, uint64_t va, enum fault_access access)
 	if (!v || !access_allowed(v, access))
 		return -EFAULT;
 	if (walk(mm->pgd, va, NULL))
-		return -EFAULT;   /* mapped, yet the access faulted: not allowed */
+		return -EFAULT; /* mapped, yet the access faulted: not allowed */
 	if (v->vm_ops && v->vm_ops->fault)
 		return v->vm_ops->fault(v, va, access) ? -EFAULT : 0;
 	return do_anonymous_page(mm, v, va) ? -EFAULT : 0;
@@ -333,8 +333,7 @@ long sys_mmap(void)
 
 	if (!(flags & MAP_ANONYMOUS) && argfd(4, NULL, &file) < 0)
 		return -EBADF;
-	return do_mmap(myproc()->mm, argaddr(0), argaddr(1), argint(2), flags, file,
-		       argaddr(5));
+	return do_mmap(myproc()->mm, argaddr(0), argaddr(1), argint(2), flags, file, argaddr(5));
 }
 
 long sys_munmap(void)

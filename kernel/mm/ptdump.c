@@ -17,12 +17,16 @@
 #define LINE_MAX 128
 
 static const char *const level_names[PGTABLE_LEVELS] = {
-	[PT_LEVEL_PTE] = "pte", [PT_LEVEL_PMD] = "pmd",
-	[PT_LEVEL_PUD] = "pud", [PT_LEVEL_PGD] = "pgd",
+    [PT_LEVEL_PTE] = "pte",
+    [PT_LEVEL_PMD] = "pmd",
+    [PT_LEVEL_PUD] = "pud",
+    [PT_LEVEL_PGD] = "pgd",
 };
 static const char *const leaf_names[PGTABLE_LEVELS] = {
-	[PT_LEVEL_PTE] = "4K", [PT_LEVEL_PMD] = "2M",
-	[PT_LEVEL_PUD] = "1G", [PT_LEVEL_PGD] = "512G",
+    [PT_LEVEL_PTE] = "4K",
+    [PT_LEVEL_PMD] = "2M",
+    [PT_LEVEL_PUD] = "1G",
+    [PT_LEVEL_PGD] = "512G",
 };
 
 /* Consecutive entries that print as one line: leaves of one size with the
@@ -41,14 +45,13 @@ struct entry_run {
 
 struct ptdump_state {
 	struct ptdump_sink *sink;
-	uint64_t first, last;              /* the range asked for, inclusive */
+	uint64_t first, last; /* the range asked for, inclusive */
 	struct entry_run run;
-	uint64_t tables[PGTABLE_LEVELS];   /* tables seen, by their own level */
+	uint64_t tables[PGTABLE_LEVELS]; /* tables seen, by their own level */
 	uint64_t leaves[PGTABLE_LEVELS];
 };
 
-static __printf(3, 4) void emit(struct ptdump_state *st, enum pt_level level,
-				const char *fmt, ...)
+static __printf(3, 4) void emit(struct ptdump_state *st, enum pt_level level, const char *fmt, ...)
 {
 	char line[LINE_MAX];
 	int indent = 2 * (PT_LEVEL_PGD - level), n;
@@ -66,17 +69,19 @@ static __printf(3, 4) void emit(struct ptdump_state *st, enum pt_level level,
 
 static void prot_string(pgprot_t prot, char *out, size_t size)
 {
-	static const struct { pgprot_t bit; char c; } bits[] = {
-		{ _PAGE_READ, 'r' },   { _PAGE_WRITE, 'w' },    { _PAGE_EXEC, 'x' },
-		{ _PAGE_USER, 'u' },   { _PAGE_GLOBAL, 'g' },   { _PAGE_ACCESSED, 'a' },
-		{ _PAGE_DIRTY, 'd' },
+	static const struct {
+		pgprot_t bit;
+		char c;
+	} bits[] = {
+	    {_PAGE_READ, 'r'},   {_PAGE_WRITE, 'w'},    {_PAGE_EXEC, 'x'},  {_PAGE_USER, 'u'},
+	    {_PAGE_GLOBAL, 'g'}, {_PAGE_ACCESSED, 'a'}, {_PAGE_DIRTY, 'd'},
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(bits) && i + 1 < size; i++)
 		out[i] = (prot & bits[i].bit) ? bits[i].c : '-';
 	snprintf(out + i, size - i, "%s%s", (prot & _PAGE_SPECIAL) ? " special" : "",
-		 (prot & _PAGE_COW) ? " cow" : "");
+	         (prot & _PAGE_COW) ? " cow" : "");
 }
 
 static void flush_run(struct ptdump_state *st)
@@ -92,15 +97,14 @@ static void flush_run(struct ptdump_state *st)
 		return;
 	}
 	prot_string(r->prot, prot, sizeof(prot));
-	emit(st, r->level, "%s 0x%016lx-0x%016lx %s x%lu pa 0x%016lx %s",
-	     level_names[r->level], r->va, r->next_va - 1, leaf_names[r->level],
-	     r->count, r->pa, prot);
+	emit(st, r->level, "%s 0x%016lx-0x%016lx %s x%lu pa 0x%016lx %s", level_names[r->level],
+	     r->va, r->next_va - 1, leaf_names[r->level], r->count, r->pa, prot);
 	r->kind = RUN_NONE;
 }
 
 /* Extend the current run with an entry at level for va, or start a new one. */
 static void add_to_run(struct ptdump_state *st, enum run_kind kind, enum pt_level level,
-		       uint64_t va, phys_addr_t pa, pgprot_t prot)
+                       uint64_t va, phys_addr_t pa, pgprot_t prot)
 {
 	struct entry_run *r = &st->run;
 	uint64_t size = LEVEL_SIZE(level);
@@ -113,13 +117,19 @@ static void add_to_run(struct ptdump_state *st, enum run_kind kind, enum pt_leve
 		return;
 	}
 	flush_run(st);
-	*r = (struct entry_run){ .kind = kind, .level = level, .va = va, .next_va = va + size,
-				 .pa = pa, .next_pa = pa + size, .prot = prot, .count = 1 };
+	*r = (struct entry_run){.kind = kind,
+	                        .level = level,
+	                        .va = va,
+	                        .next_va = va + size,
+	                        .pa = pa,
+	                        .next_pa = pa + size,
+	                        .prot = prot,
+	                        .count = 1};
 }
 
 /* A leaf entry at level mapping va (unused until exercise 5 is done). */
 static __unused void note_leaf(struct ptdump_state *st, enum pt_level level, uint64_t va,
-		      uint64_t entry)
+                               uint64_t entry)
 {
 	st->leaves[level]++;
 	add_to_run(st, RUN_LEAVES, level, va, PFN_PHYS(entry_pfn(entry)), entry_prot(entry));
@@ -137,7 +147,7 @@ static bool table_is_empty(phys_addr_t table_pa)
 
 /* An entry at level pointing at the next-level table at table_pa. */
 static __unused void note_table(struct ptdump_state *st, enum pt_level level, uint64_t va,
-		       phys_addr_t table_pa)
+                                phys_addr_t table_pa)
 {
 	st->tables[level - 1]++;
 	if (table_is_empty(table_pa)) {
@@ -152,8 +162,8 @@ static __unused void note_table(struct ptdump_state *st, enum pt_level level, ui
 #if SOLUTION(pgtable)
 /* Visit the entries of one table that overlap the range, depth first;
  * base is the first address the table maps. */
-static void dump_table(struct ptdump_state *st, const uint64_t *table,
-		       enum pt_level level, uint64_t base)
+static void dump_table(struct ptdump_state *st, const uint64_t *table, enum pt_level level,
+                       uint64_t base)
 {
 	for (uint64_t i = 0; i < PTRS_PER_TABLE; i++) {
 		uint64_t va = va_canonical(base + i * LEVEL_SIZE(level));
@@ -189,18 +199,19 @@ static bool dump_tree(struct ptdump_state *st, pgd_t *pgd)
 }
 #endif /* SOLUTION(pgtable) */
 
-void ptdump(pgd_t *pgd, uint64_t first, uint64_t last, const char *title,
-	    struct ptdump_sink *sink)
+void ptdump(pgd_t *pgd, uint64_t first, uint64_t last, const char *title, struct ptdump_sink *sink)
 {
-	struct ptdump_state st = { .sink = sink, .first = first, .last = last };
+	struct ptdump_state st = {.sink = sink, .first = first, .last = last};
 
 	emit(&st, PT_LEVEL_PGD, "pgdump: %s", title);
 	if (!dump_tree(&st, pgd)) {
-		emit(&st, PT_LEVEL_PGD, "pgdump: not implemented (lab pgtable, kernel/mm/ptdump.c)");
+		emit(&st, PT_LEVEL_PGD,
+		     "pgdump: not implemented (lab pgtable, kernel/mm/ptdump.c)");
 		return;
 	}
 	flush_run(&st);
-	emit(&st, PT_LEVEL_PGD, "pgdump: tables pud=%lu pmd=%lu pte=%lu leaves 1G=%lu 2M=%lu 4K=%lu",
+	emit(&st, PT_LEVEL_PGD,
+	     "pgdump: tables pud=%lu pmd=%lu pte=%lu leaves 1G=%lu 2M=%lu 4K=%lu",
 	     st.tables[PT_LEVEL_PUD], st.tables[PT_LEVEL_PMD], st.tables[PT_LEVEL_PTE],
 	     st.leaves[PT_LEVEL_PUD], st.leaves[PT_LEVEL_PMD], st.leaves[PT_LEVEL_PTE]);
 }
@@ -240,8 +251,8 @@ static void dump_kernel_half(struct ptdump_sink *sink)
 long sys_pgdump(void)
 {
 	int what = argint(0), len = argint(2);
-	struct user_buffer ub = { .va = argaddr(1), .size = (uint64_t)len };
-	struct ptdump_sink sink = { .emit = user_emit, .priv = &ub };
+	struct user_buffer ub = {.va = argaddr(1), .size = (uint64_t)len};
+	struct ptdump_sink sink = {.emit = user_emit, .priv = &ub};
 	char title[48];
 
 	if (len < 0)
@@ -250,7 +261,7 @@ long sys_pgdump(void)
 	case PGDUMP_USER:
 		/* Only this process changes its own user tables. */
 		snprintf(title, sizeof(title), "user half of pid %d (%s)", myproc()->pid,
-			 myproc()->name);
+		         myproc()->name);
 		ptdump(myproc()->mm->pgd, 0, USER_TOP - 1, title, &sink);
 		break;
 	case PGDUMP_KERNEL:
@@ -277,7 +288,7 @@ early_param("pgdump", set_pgdump, "kernel");
 
 void ptdump_boot(void)
 {
-	struct ptdump_sink sink = { .emit = console_emit };
+	struct ptdump_sink sink = {.emit = console_emit};
 
 	if (dump_at_boot)
 		dump_kernel_half(&sink);

@@ -39,7 +39,7 @@ static struct page *sparse_alloc_memmap(uint64_t nr)
 	struct page *map = pfn_to_page(section_nr_to_pfn(nr));
 
 	if (vmemmap_populate((uint64_t)map, (uint64_t)(map + PAGES_PER_SECTION),
-			     &vmemmap_boot_alloc, NULL))
+	                     &vmemmap_boot_alloc, NULL))
 		return NULL;
 	return map;
 }
@@ -58,7 +58,7 @@ static void sparse_init_one_section(uint64_t nr, struct page *map)
 	uint64_t start_pfn = section_nr_to_pfn(nr);
 
 	ms->section_mem_map = (uint64_t)(map - start_pfn) | SECTION_MARKED_PRESENT |
-			      SECTION_HAS_MEM_MAP | SECTION_IS_ONLINE;
+	                      SECTION_HAS_MEM_MAP | SECTION_IS_ONLINE;
 	for (uint64_t i = 0; i < PAGES_PER_SECTION; i++) {
 		map[i].flags = (start_pfn + i) >> PFN_SECTION_SHIFT << SECTION_NR_SHIFT;
 		SetPageFlag(&map[i], PG_reserved);

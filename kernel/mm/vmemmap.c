@@ -35,13 +35,13 @@ static phys_addr_t memblock_block(struct vmemmap_alloc *a, uint64_t size)
 }
 
 struct vmemmap_alloc vmemmap_boot_alloc = {
-	.tables = &early_pgtable_alloc,
-	.block = memblock_block,
+    .tables = &early_pgtable_alloc,
+    .block = memblock_block,
 };
 
 #if SOLUTION(vmemmap)
 phys_addr_t vmemmap_alloc_block_buf(uint64_t size, struct vmemmap_alloc *a,
-				    struct vmem_altmap *altmap)
+                                    struct vmem_altmap *altmap)
 {
 	/* Lab altmap adds the device's own memory here. */
 	(void)altmap;
@@ -58,7 +58,7 @@ static pmd_t *vmemmap_pmd_populate(uint64_t va, struct vmemmap_alloc *a)
 
 /* Back [va, va + PMD_SIZE) with 4 KiB pages, one block each. */
 static int vmemmap_populate_basepages(uint64_t va, pmd_t *pmd, struct vmemmap_alloc *a,
-				      struct vmem_altmap *altmap)
+                                      struct vmem_altmap *altmap)
 {
 	for (uint64_t end = va + PMD_SIZE; va < end; va += PAGE_SIZE) {
 		pte_t *pte = pte_alloc(pmd, va, a->tables);
@@ -76,7 +76,7 @@ static int vmemmap_populate_basepages(uint64_t va, pmd_t *pmd, struct vmemmap_al
 }
 
 int vmemmap_populate(uint64_t start, uint64_t end, struct vmemmap_alloc *a,
-		     struct vmem_altmap *altmap)
+                     struct vmem_altmap *altmap)
 {
 	for (uint64_t va = ALIGN_DOWN(start, PMD_SIZE); va < end; va += PMD_SIZE) {
 		pmd_t *pmd = vmemmap_pmd_populate(va, a);
@@ -88,7 +88,7 @@ int vmemmap_populate(uint64_t start, uint64_t end, struct vmemmap_alloc *a,
 		if (vmemmap_max_leaf >= PT_LEVEL_PMD)
 			block = vmemmap_alloc_block_buf(PMD_SIZE, a, altmap);
 		if (block) {
-			set_pmd(pmd, (pmd_t){ pfn_entry(PFN_DOWN(block), PAGE_KERNEL) });
+			set_pmd(pmd, (pmd_t){pfn_entry(PFN_DOWN(block), PAGE_KERNEL)});
 			a->nr_blocks[PT_LEVEL_PMD]++;
 		} else if (vmemmap_populate_basepages(va, pmd, a, altmap)) {
 			return -ENOMEM;
@@ -105,13 +105,13 @@ int vmemmap_populate(uint64_t start, uint64_t end, struct vmemmap_alloc *a,
  * a->nr_blocks. vmemmap_alloc_block_buf() picks where a block comes from.
  */
 phys_addr_t vmemmap_alloc_block_buf(uint64_t size, struct vmemmap_alloc *a,
-				    struct vmem_altmap *altmap)
+                                    struct vmem_altmap *altmap)
 {
 	return 0;
 }
 
 int vmemmap_populate(uint64_t start, uint64_t end, struct vmemmap_alloc *a,
-		     struct vmem_altmap *altmap)
+                     struct vmem_altmap *altmap)
 {
 	return -ENOSYS;
 }

@@ -6,14 +6,14 @@
  */
 #include "user.h"
 
-#define PAGE 4096
-#define KILLED_STATUS (-1)                    /* exit status of a killed process */
-#define KERNEL_HALF_VA 0xffff800080000000UL   /* memlayout.h: PAGE_OFFSET + RAM */
-#define MAX_VMAS 64                           /* kernel/include/mmap.h */
-#define PROBE_VALUE 0x5a
+#define PAGE           4096
+#define KILLED_STATUS  (-1)                 /* exit status of a killed process */
+#define KERNEL_HALF_VA 0xffff800080000000UL /* memlayout.h: PAGE_OFFSET + RAM */
+#define MAX_VMAS       64                   /* kernel/include/mmap.h */
+#define PROBE_VALUE    0x5a
 
 static int failures;
-static const char *why;   /* set by a case that fails */
+static const char *why; /* set by a case that fails */
 
 static uint64 free_pages(void)
 {
@@ -31,8 +31,8 @@ static uint64 pgtable_pages(void)
 
 static char *map_anon(void *addr, int pages, int prot, int extra_flags)
 {
-	return mmap(addr, (uint64)pages * PAGE, prot, MAP_PRIVATE | MAP_ANONYMOUS | extra_flags,
-		    -1, 0);
+	return mmap(addr, (uint64)pages * PAGE, prot, MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1,
+	            0);
 }
 
 /* Run one case and check it gave back every page it took. */
@@ -251,20 +251,25 @@ static int bad_arguments(void)
 	void *fixed_odd = (void *)0x12345, *kernel = (void *)KERNEL_HALF_VA;
 
 	ok = refused((long)mmap(0, 0, rw, anon, -1, 0), EINVAL, "zero length") &&
-	     refused((long)mmap(0, len, rw, MAP_ANONYMOUS, -1, 0), EINVAL, "not shared, not private") &&
-	     refused((long)mmap(0, len, rw, anon | MAP_SHARED, -1, 0), EINVAL, "shared and private") &&
+	     refused((long)mmap(0, len, rw, MAP_ANONYMOUS, -1, 0), EINVAL,
+	             "not shared, not private") &&
+	     refused((long)mmap(0, len, rw, anon | MAP_SHARED, -1, 0), EINVAL,
+	             "shared and private") &&
 	     refused((long)mmap(0, len, rw, anon | 0x1000, -1, 0), EINVAL, "unknown flag") &&
 	     refused((long)mmap(0, len, 0x10, anon, -1, 0), EINVAL, "unknown protection") &&
 	     refused((long)mmap(0, len, rw, anon, -1, 123), EINVAL, "unaligned offset") &&
-	     refused((long)mmap(fixed_odd, len, rw, anon | MAP_FIXED, -1, 0), EINVAL, "unaligned fixed") &&
-	     refused((long)mmap((void *)PAGE, len, rw, anon | MAP_FIXED, -1, 0), ENOMEM, "fixed on the image") &&
-	     refused((long)mmap(kernel, len, rw, anon | MAP_FIXED, -1, 0), ENOMEM, "fixed in the kernel") &&
+	     refused((long)mmap(fixed_odd, len, rw, anon | MAP_FIXED, -1, 0), EINVAL,
+	             "unaligned fixed") &&
+	     refused((long)mmap((void *)PAGE, len, rw, anon | MAP_FIXED, -1, 0), ENOMEM,
+	             "fixed on the image") &&
+	     refused((long)mmap(kernel, len, rw, anon | MAP_FIXED, -1, 0), ENOMEM,
+	             "fixed in the kernel") &&
 	     refused((long)mmap(0, ~(uint64)0 - PAGE, rw, anon, -1, 0), EINVAL, "huge length") &&
 	     refused((long)mmap(0, len, rw, MAP_PRIVATE, -1, 0), EBADF, "fd -1") &&
 	     refused((long)mmap(0, len, rw, MAP_PRIVATE, 99, 0), EBADF, "fd 99") &&
 	     refused((long)mmap(0, len, PROT_READ, MAP_PRIVATE, fd, 0), ENODEV, "file (not yet)") &&
 	     refused((long)mmap(0, len, rw, MAP_SHARED | MAP_ANONYMOUS, -1, 0), ENODEV,
-		     "shared anonymous (not yet)") &&
+	             "shared anonymous (not yet)") &&
 	     refused(munmap(fixed_odd, len), EINVAL, "munmap unaligned") &&
 	     refused(munmap((void *)(64 * PAGE), 0), EINVAL, "munmap zero length") &&
 	     refused(munmap(kernel, len), EINVAL, "munmap in the kernel");

@@ -5,7 +5,7 @@
  */
 #include "user.h"
 
-#define FIRST_BUFFER 4096   /* a fresh process's dump fits in one page */
+#define FIRST_BUFFER 4096 /* a fresh process's dump fits in one page */
 
 static void usage(void)
 {

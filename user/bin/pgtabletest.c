@@ -5,11 +5,11 @@
  */
 #include "user.h"
 
-#define PAGE 4096
-#define DUMP_MAX 8192
-#define KERNEL_HALF_VA 0xffff800080000000UL   /* memlayout.h: PAGE_OFFSET + RAM */
-#define KILLED_STATUS (-1)                    /* the kernel's exit status for a killed process */
-#define SBRK_PAGES 3
+#define PAGE           4096
+#define DUMP_MAX       8192
+#define KERNEL_HALF_VA 0xffff800080000000UL /* memlayout.h: PAGE_OFFSET + RAM */
+#define KILLED_STATUS  (-1)                 /* the kernel's exit status for a killed process */
+#define SBRK_PAGES     3
 
 #define NO_SUMMARY "the dump has no summary line (is dump_table() in kernel/mm/ptdump.c written?)"
 
@@ -35,15 +35,24 @@ static int child_is_killed(void (*fn)(void))
 		return 0;
 	if (pid == 0) {
 		fn();
-		exit(0);   /* the access went through */
+		exit(0); /* the access went through */
 	}
 	wait(&status);
 	return status == KILLED_STATUS;
 }
 
-static void write_text(void) { *(volatile char *)(uint64)write_text = 0; }
-static void write_rodata(void) { *(volatile char *)"read-only" = 'X'; }
-static void read_kernel(void) { (void)*(volatile char *)KERNEL_HALF_VA; }
+static void write_text(void)
+{
+	*(volatile char *)(uint64)write_text = 0;
+}
+static void write_rodata(void)
+{
+	*(volatile char *)"read-only" = 'X';
+}
+static void read_kernel(void)
+{
+	(void)*(volatile char *)KERNEL_HALF_VA;
+}
 
 /* The 4K leaf count in a dump's summary line ("... 4K=N"), or -1. */
 static int leaves_4k(const char *text, int len)
@@ -77,9 +86,9 @@ static void short_buffer(void)
 		verdict("pgdump_short_buffer", 0, NO_SUMMARY);
 	else
 		verdict("pgdump_short_buffer",
-			full > 10 && full < DUMP_MAX && size_only == full && part == full &&
-				memcmp(dump, dump2, 10) == 0,
-			"a short buffer did not get a prefix of the dump and its full length");
+		        full > 10 && full < DUMP_MAX && size_only == full && part == full &&
+		            memcmp(dump, dump2, 10) == 0,
+		        "a short buffer did not get a prefix of the dump and its full length");
 }
 
 /* sbrk adds exactly its pages to the dump; shrinking takes them away. */
@@ -95,8 +104,8 @@ static void sbrk_pages(void)
 		verdict("pgdump_counts_sbrk_pages", 0, NO_SUMMARY);
 	else
 		verdict("pgdump_counts_sbrk_pages",
-			grown == before + SBRK_PAGES && shrunk == before,
-			"the 4K leaf count did not follow sbrk");
+		        grown == before + SBRK_PAGES && shrunk == before,
+		        "the 4K leaf count did not follow sbrk");
 }
 
 int main(void)
@@ -104,7 +113,7 @@ int main(void)
 	verdict("text_write_faults", child_is_killed(write_text), "wrote to user text");
 	verdict("rodata_write_faults", child_is_killed(write_rodata), "wrote to rodata");
 	verdict("kernel_half_unreadable", child_is_killed(read_kernel),
-		"read the kernel half from user mode");
+	        "read the kernel half from user mode");
 	bad_arguments();
 	short_buffer();
 	sbrk_pages();
