@@ -96,6 +96,11 @@ MMAPTEST_DONE = "mmaptest: done"
 FUZZ_RESULT = (r"^fuzz: seed (?P<seed>\d+): (?P<verdict>ok|FAILED): "
                r"(?P<detail>.*)$")
 
+# user/bin/badargs.c: one line per bad-argument case, then the last line.
+BADARGS_CASE = (r"^badargs: (?P<call>[a-z]+): (?P<name>[^:]+): (?P<verdict>ok|FAILED)"
+                r"(?:: (?P<why>.*))?$")
+BADARGS_DONE = "badargs: done"
+
 # ---- QEMU monitor -------------------------------------------------------------
 # target/riscv/cpu.c riscv_cpu_dump_state(): one " satp  <hex>" per CPU.
 SATP_LINE = r"^\s*satp\s+(?P<value>[0-9a-fA-F]+)\s*$"
