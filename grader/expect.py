@@ -101,6 +101,11 @@ BADARGS_CASE = (r"^badargs: (?P<call>[a-z]+): (?P<name>[^:]+): (?P<verdict>ok|FA
                 r"(?:: (?P<why>.*))?$")
 BADARGS_DONE = "badargs: done"
 
+# user/bin/failtest.c: one line per operation, then the last line.
+FAILTEST_OP = (r"^failtest: (?P<name>[a-z]+): (?P<verdict>ok|FAILED): "
+               r"(?P<detail>.*)$")
+FAILTEST_DONE = "failtest: done"
+
 # ---- QEMU monitor -------------------------------------------------------------
 # target/riscv/cpu.c riscv_cpu_dump_state(): one " satp  <hex>" per CPU.
 SATP_LINE = r"^\s*satp\s+(?P<value>[0-9a-fA-F]+)\s*$"

@@ -45,6 +45,7 @@ int pgdump(int what, char *buf, int len); /* enum pgdump_what; length of the dum
 void *mmap(void *, uint64, int, int, int, uint64);
 int munmap(void *, uint64);
 int ktest(const char *);
+int failnth(int);                /* fail the nth page allocation of this process */
 
 /* ulib (user/lib/ulib.c). */
 int stat(const char *, struct stat *);

@@ -101,6 +101,7 @@ static void free_proc(struct proc *p)
 	p->name[0] = '\0';
 	p->chan = NULL;
 	p->killed = false;
+	p->fail_nth = 0;
 	p->xstate = 0;
 	p->state = UNUSED;
 }

@@ -95,6 +95,19 @@ long sys_halt(void)
 	sbi_shutdown(false);
 }
 
+/* failnth(n): the nth page allocation of this process from now fails (0
+ * turns it off). Returns how many allocations were still to go, so a
+ * caller learns whether its operation reached the failure point. */
+long sys_failnth(void)
+{
+	int n = argint(0), left = myproc()->fail_nth;
+
+	if (n < 0)
+		return -EINVAL;
+	myproc()->fail_nth = n;
+	return left;
+}
+
 long sys_errno(void)
 {
 	return myproc()->last_errno;

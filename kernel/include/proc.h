@@ -56,6 +56,7 @@ struct proc {
 	struct file *ofile[NOFILE];
 	struct inode *cwd;
 	int last_errno;           /* reason for the last failed syscall */
+	int fail_nth;             /* fault injection: the nth page allocation fails (0: none) */
 	char name[16];
 };
 

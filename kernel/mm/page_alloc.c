@@ -9,6 +9,7 @@
 #include "spinlock.h"
 #include "printk.h"
 #include "string.h"
+#include "proc.h"
 
 _Static_assert(sizeof(struct page) == STRUCT_PAGE_SIZE, "struct page must be 64 bytes");
 
@@ -75,12 +76,24 @@ static void free_one_block(uint64_t pfn, unsigned int order)
 	add_free_block(pfn_to_page(pfn), order);
 }
 
+/*
+ * Fault injection (the failnth() system call, like Linux's fail-nth): the
+ * process that asked counts down its page allocations and the nth one
+ * fails, so a test can walk every failure point of an operation in turn.
+ */
+static bool should_fail_alloc(void)
+{
+	struct proc *p = myproc();
+
+	return p && p->fail_nth > 0 && --p->fail_nth == 0;
+}
+
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct page *page = NULL;
 	unsigned int o;
 
-	if (order >= MAX_ORDER)
+	if (order >= MAX_ORDER || should_fail_alloc())
 		return NULL;
 	spin_lock(&zone.lock);
 	for (o = order; o < MAX_ORDER && list_empty(&zone.free_list[o]); o++)

@@ -33,5 +33,6 @@
 #define SYS_mmap    26   /* (lab mixedmap) */
 #define SYS_munmap  27   /* (lab mixedmap) */
 #define SYS_ktest   28   /* run in-kernel tests by name */
-#define NR_SYSCALLS 29
+#define SYS_failnth 29   /* fault injection: fail the nth page allocation */
+#define NR_SYSCALLS 30
 #endif
