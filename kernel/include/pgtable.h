@@ -115,6 +115,10 @@ static inline int map_range(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t si
 int populate_with_block(pgd_t *pgd, uint64_t va, uint64_t size, phys_addr_t block_pa,
 			pgprot_t prot, struct pgtable_alloc *a);
 
+/* Say at boot when the handout's 4 KiB fallback mapper is in use, with the
+ * table pages it cost (lab pgtable); silent once map_range is written. */
+void map_range_report(void);
+
 enum unmap_flags {
 	UNMAP_KEEP_PAGES = 0,
 	UNMAP_FREE_PAGES = 1 << 0,   /* put_page() every normal page unmapped */

@@ -419,6 +419,7 @@ void init_mem_mapping(void)
 	       "%lu early table pages\n", mapsize_names[direct_map_max_leaf],
 	       leaves[PT_LEVEL_PUD], leaves[PT_LEVEL_PMD], leaves[PT_LEVEL_PTE],
 	       early_pgtable_alloc.nr_tables);
+	map_range_report();
 	/* Every page was checked by early_table_alloc() when handed out. */
 	printf("earlypgt: image and direct map: brk %u/%u pages, memblock %lu pages, %u steps; "
 	       "early tables 0x%lx-0x%lx, each mapped when allocated\n", early_pgt.brk_direct_map,

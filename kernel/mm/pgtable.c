@@ -391,6 +391,11 @@ int populate_with_block(pgd_t *pgd, uint64_t va, uint64_t size, phys_addr_t bloc
 	return err;
 }
 
+/* The reference mapper has nothing to report. */
+void map_range_report(void)
+{
+}
+
 #else
 /*
  * Lab pgtable, exercises 2 and 3: map_range_leaf() and unmap_range().
@@ -398,14 +403,13 @@ int populate_with_block(pgd_t *pgd, uint64_t va, uint64_t size, phys_addr_t bloc
  * running: every mapping uses 4 KiB leaves, and unmapping never splits a
  * huge leaf nor frees an emptied table.
  */
-static void fallback_notice(void)
-{
-	static bool told;
+/* Tables the fallback mapper allocated, for map_range_report(). */
+static uint64_t fallback_tables;
 
-	if (!told) {
-		told = true;
-		printf("pgtable: map_range not implemented, using the 4 KiB fallback mapper\n");
-	}
+void map_range_report(void)
+{
+	printf("map_range: not implemented, using 4 KiB fallback (%lu table pages)\n",
+	       fallback_tables);
 }
 
 static uint64_t *fallback_pte(pgd_t *pgd, uint64_t va, struct pgtable_alloc *a)
@@ -420,6 +424,7 @@ static uint64_t *fallback_pte(pgd_t *pgd, uint64_t va, struct pgtable_alloc *a)
 			phys_addr_t t = table_alloc(a);
 			if (!t)
 				return NULL;
+			fallback_tables++;
 			WRITE_ONCE(*e, pfn_entry(PFN_DOWN(t), _PAGE_TABLE));
 		}
 		table = table_va(*e);
@@ -430,7 +435,6 @@ static uint64_t *fallback_pte(pgd_t *pgd, uint64_t va, struct pgtable_alloc *a)
 int map_range_leaf(pgd_t *pgd, uint64_t va, phys_addr_t pa, uint64_t size,
 		   pgprot_t prot, struct pgtable_alloc *a, enum pt_level max_leaf)
 {
-	fallback_notice();
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
 		uint64_t *e = fallback_pte(pgd, va + off, a);
 		if (!e || *e) {
