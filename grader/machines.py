@@ -41,8 +41,11 @@ def ram_ranges(memory, banks=None):
 
 
 def make_dtb(out_dir, name, cpus, memory, banks):
-    """A device tree for this memory map (scripts/mkdtb), kept in out_dir.
+    """A device tree for this memory map (scripts/mkdtb), kept in out_dir;
+    None for a machine without custom banks (QEMU's own tree is right).
     Raises AssertionError with mkdtb's message when it fails."""
+    if not banks:
+        return None
     out = os.path.join(out_dir, f"{name}.dtb")
     spec = ",".join(f"{base:#x}:{size // MIB}M" for base, size in banks)
     done = subprocess.run([MKDTB, "--cpus", str(cpus), "--mem", memory, "--banks", spec,

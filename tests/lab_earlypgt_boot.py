@@ -52,8 +52,7 @@ def check_boot(m, memory, banks, mapsize):
     pytest.param(n, marks=pytest.mark.lab(LAB, points=p)) for n, (_, _, p) in MACHINES.items()])
 def test_direct_map_built_top_down(machine, build, name):
     memory, banks, _ = MACHINES[name]
-    dtb = (machines.make_dtb(build.logs, f"lab_earlypgt_boot-{name}", 2, memory, banks)
-           if banks else None)
+    dtb = machines.make_dtb(build.logs, f"lab_earlypgt_boot-{name}", 2, memory, banks)
     reports = []
     for mapsize in MAPSIZES:
         m = machine(memory=memory, cpus=2, dtb=dtb,

@@ -27,8 +27,7 @@ MACHINES = {
     pytest.param(n, marks=pytest.mark.lab(LAB, points=p)) for n, (_, _, p) in MACHINES.items()])
 def test_direct_map_uses_minimum_tables(machine, build, name):
     memory, banks, _ = MACHINES[name]
-    dtb = (machines.make_dtb(build.logs, f"lab_pgtable_tables-{name}", 2, memory, banks)
-           if banks else None)
+    dtb = machines.make_dtb(build.logs, f"lab_pgtable_tables-{name}", 2, memory, banks)
     report = []
     for mapsize in MAPSIZES:
         m = machine(memory=memory, cpus=2, dtb=dtb, bootargs=f"ktest=pgtable mapsize={mapsize}")

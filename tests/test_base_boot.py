@@ -34,11 +34,6 @@ HOLES_MEMORY, HOLES_BANKS = machines.HOLES
 USERTESTS_TIMEOUT = 1200          # base seconds; usertests takes minutes under TCG
 
 
-def make_dtb(build, name, cpus, memory, banks):
-    """A device tree for this memory map, kept beside the console logs."""
-    return machines.make_dtb(build.logs, name, cpus, memory, banks)
-
-
 def memstat(m):
     return expect.parse_memstat(m.run("memstat"))
 
@@ -132,7 +127,8 @@ def test_memory_sizes(machine, memory, ram_bytes):
 
 
 def test_memory_with_holes(machine, build):
-    dtb = make_dtb(build, "test_memory_with_holes", HOLES_CPUS, HOLES_MEMORY, HOLES_BANKS)
+    dtb = machines.make_dtb(build.logs, "test_memory_with_holes", HOLES_CPUS, HOLES_MEMORY,
+                           HOLES_BANKS)
     m = machine(cpus=HOLES_CPUS, memory=HOLES_MEMORY, dtb=dtb)
     check_memory_accounting(m, sum(size for _, size in HOLES_BANKS),
                             banks=len(HOLES_BANKS))
@@ -178,7 +174,7 @@ USERTESTS_MACHINES = [
 @pytest.mark.slow
 @pytest.mark.parametrize("cpus,memory,banks", USERTESTS_MACHINES)
 def test_usertests(machine, build, request, cpus, memory, banks):
-    dtb = make_dtb(build, request.node.name, cpus, memory, banks) if banks else None
+    dtb = machines.make_dtb(build.logs, request.node.name, cpus, memory, banks)
     m = machine(cpus=cpus, memory=memory, dtb=dtb)
     out = m.run("usertests", timeout=USERTESTS_TIMEOUT)
     failures = expect.usertests_failures(out)

@@ -39,6 +39,7 @@ int uptime(void);
 
 /* Pagoda's own system calls. */
 int memstat(struct memstat *);
+uint64 free_pages(void);        /* memstat()'s free_pages, 0 if it fails (ulib) */
 int halt(void);
 int errno(void);                 /* reason (E*) for the last failed call */
 int pgdump(int what, char *buf, int len); /* enum pgdump_what; length of the dump */

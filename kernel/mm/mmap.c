@@ -68,33 +68,33 @@ static void free_vma(struct mm_struct *mm, struct vm_area_struct *v)
 	mm->nr_vmas--;
 }
 
-/* Link v in address order, then merge it with the VMA after it. */
-static void insert_vma(struct mm_struct *mm, struct vm_area_struct *v)
+/* a takes in the VMA after it when the two match. */
+static void absorb_next(struct mm_struct *mm, struct vm_area_struct *a)
 {
-	struct vm_area_struct **link = &mm->mmap, *next;
+	struct vm_area_struct *next = a->vm_next;
 
-	while (*link && (*link)->vm_start < v->vm_start)
-		link = &(*link)->vm_next;
-	v->vm_next = *link;
-	*link = v;
-	if ((next = v->vm_next) && can_merge(v, next)) {
-		v->vm_end = next->vm_end;
-		v->vm_next = next->vm_next;
-		free_vma(mm, next);
-	}
+	if (!next || !can_merge(a, next))
+		return;
+	a->vm_end = next->vm_end;
+	a->vm_next = next->vm_next;
+	free_vma(mm, next);
 }
 
-/* The VMA before v merges with it when they match. */
-static void merge_with_prev(struct mm_struct *mm, struct vm_area_struct *v)
+/* Link v in address order and merge it with matching neighbours (v may be
+ * freed into the VMA before it). */
+static void insert_vma(struct mm_struct *mm, struct vm_area_struct *v)
 {
-	for (struct vm_area_struct *p = mm->mmap; p; p = p->vm_next) {
-		if (p->vm_next != v || !can_merge(p, v))
-			continue;
-		p->vm_end = v->vm_end;
-		p->vm_next = v->vm_next;
-		free_vma(mm, v);
-		return;
+	struct vm_area_struct **link = &mm->mmap, *prev = NULL;
+
+	while (*link && (*link)->vm_start < v->vm_start) {
+		prev = *link;
+		link = &prev->vm_next;
 	}
+	v->vm_next = *link;
+	*link = v;
+	absorb_next(mm, v);
+	if (prev)
+		absorb_next(mm, prev);
 }
 
 static struct vm_area_struct *alloc_vma(struct mm_struct *mm)
@@ -180,7 +180,6 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int
 	v->vm_start = (uint64_t)start;
 	v->vm_end = v->vm_start + len;
 	insert_vma(mm, v);
-	merge_with_prev(mm, v);
 	return start;
 fail:
 	free_vma(mm, v);

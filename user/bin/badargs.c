@@ -104,13 +104,6 @@ static void processes(void)
 	(void)ms;
 }
 
-static uint64 free_pages(void)
-{
-	struct memstat ms;
-
-	return memstat(&ms) < 0 ? 0 : ms.free_pages;
-}
-
 int main(void)
 {
 	uint64 before = free_pages();

@@ -21,13 +21,6 @@
 
 enum outcome { SUCCEEDED, FAILED_CLEANLY, BROKEN };
 
-static uint64 free_pages(void)
-{
-	struct memstat ms;
-
-	return memstat(&ms) < 0 ? 0 : ms.free_pages;
-}
-
 static enum outcome op_fork(int nth)
 {
 	int pid, status = 0;

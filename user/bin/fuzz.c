@@ -205,13 +205,6 @@ static void worker(uint64 seed, int iterations)
 	exit(0);
 }
 
-static uint64 free_pages(void)
-{
-	struct memstat ms;
-
-	return memstat(&ms) < 0 ? 0 : ms.free_pages;
-}
-
 /* Remove what the workers made, deepest first. */
 static void clean_scratch(void)
 {

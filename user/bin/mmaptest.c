@@ -15,13 +15,6 @@
 static int failures;
 static const char *why; /* set by a case that fails */
 
-static uint64 free_pages(void)
-{
-	struct memstat ms;
-
-	return memstat(&ms) < 0 ? 0 : ms.free_pages;
-}
-
 static uint64 pgtable_pages(void)
 {
 	struct memstat ms;

@@ -275,14 +275,6 @@ static void numbered(char *buf, const char *prefix, int n)
 	*buf = '\0';
 }
 
-static uint64 free_pages(void)
-{
-	struct memstat ms;
-
-	must(memstat(&ms), "memstat");
-	return ms.free_pages;
-}
-
 /* The break rounded up: the first heap page not mapped. */
 static uint64 heap_end(void)
 {

@@ -184,6 +184,13 @@ static const struct errmsg errmsgs[] = {
 	{ EOVERFLOW, "value too large" },
 };
 
+uint64 free_pages(void)
+{
+	struct memstat ms;
+
+	return memstat(&ms) < 0 ? 0 : ms.free_pages;
+}
+
 const char *strerror(int err)
 {
 	for (uint i = 0; i < sizeof(errmsgs) / sizeof(errmsgs[0]); i++)
