@@ -38,7 +38,8 @@ USERTESTS_PASSED = "usertests: ALL TESTS PASSED"
 USERTESTS_FAILED = r"^usertests: (?P<name>\S+): FAILED: (?P<why>.*)$"
 # user/bin/memstat.c: one "name: value" line per field of struct memstat.
 MEMSTAT_FIELDS = ("total_pages", "free_pages", "used_pages",
-                  "reserved_pages", "ram_pages", "pgtable_pages")
+                  "reserved_pages", "ram_pages", "pgtable_pages", "rss_pages",
+                  "pagecache_pages", "devmem_pages")
 MEMSTAT_LINE = r"^(?P<name>[a-z_]+): (?P<value>\d+)$"
 # user/bin/ls.c: name padded to DIRSIZ, then type, inode number and size.
 LS_LINE = r"^(?P<name>\S+)\s+(?P<type>\d+) (?P<ino>\d+) (?P<size>\d+)$"
@@ -90,6 +91,20 @@ SPARSE_NOT_IMPLEMENTED = "sparse_init: not implemented (lab vmemmap)"
 # user/bin/mmaptest.c: one verdict line per case, then the last line.
 MMAPTEST_CASE = r"^mmaptest: (?P<name>[a-z_]+): (?P<verdict>ok|FAILED)(?:: (?P<why>.*))?$"
 MMAPTEST_DONE = "mmaptest: done"
+
+# ---- lab mixedmap ----------------------------------------------------------------
+# user/bin/mixmaptest.c: one numbered verdict line per case, a leak line if
+# the whole program lost pages, then the last line.
+MIXMAPTEST_CASE = (r"^mixmaptest: (?P<number>\d+) (?P<name>[a-z_]+): (?P<verdict>ok|FAILED)"
+                   r"(?:: (?P<why>.*))?$")
+MIXMAPTEST_LEAK = r"^mixmaptest: leak: (?P<pages>\d+) pages not given back$"
+MIXMAPTEST_DONE = "mixmaptest: done"
+# kernel/drivers/mixmem.c, at boot with the `mixmem` option.
+MIXMEM_CARVED = (r"^mixmem: device memory \[0x(?P<start>[0-9a-f]+), 0x(?P<end>[0-9a-f]+)\) "
+                 r"taken out of RAM: (?P<kib>\d+) KiB without struct page$")
+MIXMEM_DEVICES = (r"^mixmem: /dev/mixmem (?P<pages>\d+) pages \((?P<ram>\d+) RAM, "
+                  r"(?P<dev>\d+) device at pfn 0x(?P<dev_pfn>[0-9a-f]+)\), /dev/pfnmem "
+                  r"(?P<pfn_pages>\d+) RAM pages at pfn 0x(?P<pfn_pfn>[0-9a-f]+)$")
 
 # ---- robustness -----------------------------------------------------------------
 # user/bin/fuzz.c: the parent's last line.
@@ -240,6 +255,11 @@ def pgtabletest_results(text):
 def mmaptest_results(text):
     """{case: (passed, why)} from mmaptest's verdict lines."""
     return verdicts(MMAPTEST_CASE, text)
+
+
+def mixmaptest_results(text):
+    """mixmaptest output -> {case: (passed, why)}."""
+    return verdicts(MIXMAPTEST_CASE, text)
 
 
 def satp_values(info_registers):

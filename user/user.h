@@ -11,6 +11,8 @@
 #include "kernel/fcntl.h"
 #include <uapi/errno.h>
 #include <uapi/memstat.h>
+#include <uapi/pageinfo.h>
+#include <uapi/mixmem.h>
 #include <uapi/pgdump.h>
 #include <uapi/mman.h>
 
@@ -47,6 +49,7 @@ void *mmap(void *, uint64, int, int, int, uint64);
 int munmap(void *, uint64);
 int ktest(const char *);
 int failnth(int);                /* fail the nth page allocation of this process */
+int pageinfo(int what, uint64 addr, struct pageinfo *); /* enum pageinfo_what */
 
 /* ulib (user/lib/ulib.c). */
 int stat(const char *, struct stat *);

@@ -7,6 +7,7 @@
 #include "cmdline.h"
 #include "memblock.h"
 #include "init.h"
+#include "mixmem.h"
 #include "ptdump.h"
 #include "mm.h"
 #include "irq.h"
@@ -59,6 +60,8 @@ __noreturn void kmain(uint64_t hartid, phys_addr_t fdt_pa)
 
 	/* Memory: memblock, kernel page table, memmap, page allocator. */
 	memblock_init_from_platform(&platform);
+	/* Lab mixedmap's device memory leaves RAM before the memmap is made. */
+	mixmem_reserve();
 	init_mem_mapping();
 	memmap_init();
 	memblock_free_all();
@@ -71,6 +74,7 @@ __noreturn void kmain(uint64_t hartid, phys_addr_t fdt_pa)
 	console_init();
 	uart_init(&platform);
 	virtio_blk_init(&platform);
+	mixmem_init();
 	/* Every boot-time mapping exists now: dump them if asked. */
 	ptdump_boot();
 

@@ -4,6 +4,7 @@
  * state, wait_lock the parent links, and must be taken before any p->lock.
  */
 #include "proc.h"
+#include "mmap.h"
 #include "vm.h"
 #include "fs.h"
 #include "file.h"
@@ -147,11 +148,17 @@ int fork(void)
 
 	if (!(np = alloc_proc()))
 		return -EAGAIN;
+	/* Nobody looks at a slot that is not RUNNABLE and has no parent, so
+	 * the copy runs with interrupts on; its failure may close files. */
+	spin_unlock(&np->lock);
 	if (mm_copy(np->mm, p->mm) < 0) {
+		exit_mmap(np->mm);
+		spin_lock(&np->lock);
 		free_proc(np);
 		spin_unlock(&np->lock);
 		return -ENOMEM;
 	}
+	spin_lock(&np->lock);
 	np->tf = p->tf;
 	np->tf.a0 = 0;   /* the child sees fork() return 0 */
 	for (int i = 0; i < NOFILE; i++)
@@ -195,6 +202,9 @@ void exit(int status)
 			p->ofile[fd] = NULL;
 		}
 	}
+	/* Mappings go now, in process context: shared file pages are written
+	 * back, and the files they hold are closed. */
+	exit_mmap(p->mm);
 	begin_op();
 	iput(p->cwd);
 	end_op();

@@ -20,7 +20,7 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_halt] = sys_halt,       [SYS_errno] = sys_errno,
 	[SYS_ktest] = sys_ktest,     [SYS_pgdump] = sys_pgdump,
 	[SYS_mmap] = sys_mmap,       [SYS_munmap] = sys_munmap,
-	[SYS_failnth] = sys_failnth,
+	[SYS_failnth] = sys_failnth,  [SYS_pageinfo] = sys_pageinfo,
 };
 
 /* Linux's convention: results in [-4095, -1] are errors. */

@@ -9,6 +9,9 @@
 #include "printk.h"
 #include "trap.h"
 #include "ktest.h"
+#include "mmap.h"
+#include "filemap.h"
+#include "memremap.h"
 #include "uapi/memstat.h"
 #include "asm/sbi.h"
 
@@ -85,6 +88,9 @@ long sys_memstat(void)
 	ms.ram_pages = memblock_phys_mem_size() >> PAGE_SHIFT;
 	ms.reserved_pages = ms.ram_pages - ms.total_pages;
 	ms.pgtable_pages = pgtable_page_alloc.nr_tables + early_pgtable_alloc.nr_tables;
+	ms.rss_pages = mm_rss_pages(myproc()->mm);
+	ms.pagecache_pages = nr_pagecache_pages();
+	ms.devmem_pages = nr_devmem_pages();
 	return copyout(myproc()->mm, argaddr(0), &ms, sizeof(ms));
 }
 

@@ -12,18 +12,10 @@
 #include "printk.h"
 #include "string.h"
 #include "uaccess.h"
+#include "asm/pgtable.h"
 #include "uapi/stat.h"
 #include "uapi/errno.h"
 
-/*
- * Data blocks one transaction of a file write may cover. Besides its n
- * data blocks a chunk dirties the inode block, up to three block-number
- * tables (crossing from one table to the next touches both and the one
- * above them) and, for each of the n + 2 blocks it may allocate, possibly
- * a bitmap block of its own: 2n + 6 <= MAXOPBLOCKS.
- */
-#define WRITE_CHUNK_BLOCKS ((MAXOPBLOCKS - 1 - 3 - 2) / 2)
-_Static_assert(WRITE_CHUNK_BLOCKS >= 1, "MAXOPBLOCKS too small for a file write");
 
 struct devsw devsw[NDEV];
 
@@ -109,10 +101,46 @@ static struct devsw *device_of(struct file *f)
 	return &devsw[f->major];
 }
 
+/*
+ * The user's buffer is copied outside the inode's lock, through a bounce
+ * buffer: touching it may fault in a page of a mapped file, which takes
+ * that file's lock (perhaps this very one) and reads the disk.
+ */
+#define BOUNCE_BYTES PAGE_SIZE   /* a quarter of the kernel stack */
+_Static_assert(BOUNCE_BYTES <= WRITE_CHUNK_BLOCKS * BSIZE, "a bounce must fit one transaction");
+
+/* Read from an inode. Bytes read, or an error when none were. */
+static int inode_read(struct file *f, uint64_t addr, int n)
+{
+	uint8_t bounce[BOUNCE_BYTES];
+	int done = 0;
+
+	while (done < n) {
+		int r;
+
+		ilock(f->ip);
+		r = readi(f->ip, ADDR_KERNEL, (uint64_t)bounce, f->off, MIN(n - done, BOUNCE_BYTES));
+		iunlock(f->ip);
+		/* The offset moves only past bytes the caller received. */
+		if (r > 0 && copyout(myproc()->mm, addr + done, bounce, r) < 0)
+			r = -EFAULT;
+		if (r > 0) {
+			ilock(f->ip);
+			f->off += r;
+			iunlock(f->ip);
+		}
+		if (r < 0)
+			return done ? done : r;
+		if (r == 0)
+			break;
+		done += r;
+	}
+	return done;
+}
+
 int fileread(struct file *f, uint64_t addr, int n)
 {
 	struct devsw *dev;
-	int r;
 
 	if (!f->readable)
 		return -EBADF;
@@ -125,12 +153,7 @@ int fileread(struct file *f, uint64_t addr, int n)
 			return -ENODEV;
 		return dev->read(ADDR_USER, addr, n);
 	case FD_INODE:
-		ilock(f->ip);
-		r = readi(f->ip, ADDR_USER, addr, f->off, n);
-		if (r > 0)
-			f->off += r;
-		iunlock(f->ip);
-		return r;
+		return inode_read(f, addr, n);
 	default:
 		panic("fileread: file of type %d", f->type);
 	}
@@ -140,17 +163,20 @@ int fileread(struct file *f, uint64_t addr, int n)
  * written, or an error when none were. */
 static int inode_write(struct file *f, uint64_t addr, int n)
 {
+	uint8_t bounce[BOUNCE_BYTES];
 	int done = 0;
 
 	while (done < n) {
-		int chunk, r;
+		int chunk = MIN(n - done, BOUNCE_BYTES), r;
 
+		if (copyin(myproc()->mm, bounce, addr + done, chunk) < 0)
+			return done ? done : -EFAULT;
 		begin_op();
 		ilock(f->ip);
 		/* End the chunk on a block boundary so it spans at most
 		 * WRITE_CHUNK_BLOCKS blocks whatever the offset. */
-		chunk = MIN(n - done, (int)(WRITE_CHUNK_BLOCKS * BSIZE - f->off % BSIZE));
-		r = writei(f->ip, ADDR_USER, addr + done, f->off, chunk);
+		chunk = MIN(chunk, (int)(WRITE_CHUNK_BLOCKS * BSIZE - f->off % BSIZE));
+		r = writei(f->ip, ADDR_KERNEL, (uint64_t)bounce, f->off, chunk);
 		if (r > 0)
 			f->off += r;
 		iunlock(f->ip);

@@ -10,6 +10,7 @@
  * whose last link and last reference are gone is freed by iput().
  */
 #include "fs.h"
+#include "filemap.h"
 #include "buf.h"
 #include "param.h"
 #include "proc.h"
@@ -148,8 +149,10 @@ static struct {
 void iinit(void)
 {
 	spin_lock_init(&itable.lock, "itable");
-	for (int i = 0; i < NINODE; i++)
+	for (int i = 0; i < NINODE; i++) {
 		sleep_lock_init(&itable.inode[i].lock, "inode");
+		INIT_LIST_HEAD(&itable.inode[i].i_pages);
+	}
 }
 
 /* A referenced, unlocked in-memory inode for (dev, inum), not read from
@@ -276,6 +279,23 @@ static void ifree(struct inode *ip)
 	sleep_unlock(&ip->lock);
 }
 
+/* The last reference is going: its cached pages go too, so a closed and
+ * unmapped file holds no memory. Caller holds itable.lock; returns with it. */
+static void evict_pages(struct inode *ip)
+{
+	spin_unlock(&itable.lock);
+	sleep_lock(&ip->lock);
+	spin_lock(&itable.lock);
+	/* With ip's lock held nobody can fault a page in; check that nobody
+	 * took a reference meanwhile (they would want the pages). */
+	bool last = ip->ref == 1;
+	spin_unlock(&itable.lock);
+	if (last)
+		filemap_drop(ip);
+	sleep_unlock(&ip->lock);
+	spin_lock(&itable.lock);
+}
+
 void iput(struct inode *ip)
 {
 	spin_lock(&itable.lock);
@@ -284,6 +304,8 @@ void iput(struct inode *ip)
 		ifree(ip);
 		spin_lock(&itable.lock);
 	}
+	if (ip->ref == 1 && !list_empty(&ip->i_pages))
+		evict_pages(ip);
 	ip->ref--;
 	spin_unlock(&itable.lock);
 }
@@ -379,6 +401,7 @@ static void free_table(uint32_t dev, uint32_t table, enum map_depth depth)
 
 void itrunc(struct inode *ip)
 {
+	filemap_drop(ip);
 	for (int i = 0; i < NDIRECT; i++) {
 		if (ip->addrs[i])
 			bfree(ip->dev, ip->addrs[i]);
@@ -427,19 +450,34 @@ int readi(struct inode *ip, enum addr_space where, uint64_t dst, uint64_t off64,
 	for (tot = 0; tot < n; tot += m, off += m, dst += m) {
 		uint32_t blockno = bmap(ip, off / BSIZE, BMAP_LOOKUP);
 
+		const uint8_t *cached = filemap_cached(ip, off);
+		int err;
+
 		m = MIN(n - tot, BSIZE - off % BSIZE);
-		if (copy_block_out(ip, blockno, off % BSIZE, where, dst, m) < 0)
+		/* A cached page is newer than the disk (a shared mapping writes it). */
+		if (cached)
+			err = either_copyout(where, dst, cached, m);
+		else
+			err = copy_block_out(ip, blockno, off % BSIZE, where, dst, m);
+		if (err < 0)
 			return tot ? (int)tot : -EFAULT;
 	}
 	return tot;
 }
 
-/* Copy len bytes from src into offset off of disk block blockno. */
-static int copy_block_in(struct inode *ip, uint32_t blockno, uint32_t off,
+/* Copy len bytes from src to file offset file_off, in disk block blockno
+ * and in the cached page, if any. */
+static int copy_block_in(struct inode *ip, uint32_t blockno, uint32_t file_off,
 			 enum addr_space where, uint64_t src, uint32_t len)
 {
 	struct buf *bp = bread(ip->dev, blockno);
+	uint32_t off = file_off % BSIZE;
 	int err = either_copyin(bp->data + off, where, src, len);
+	uint8_t *cached = filemap_cached(ip, file_off);
+
+	/* Even a failed copy: the page must match what reaches the disk. */
+	if (cached)
+		memmove(cached, bp->data + off, len);   /* may be the page itself */
 
 	/* Log even a failed copy: the cached block may be partly changed,
 	 * and the cache must not differ from what reaches the disk. */
@@ -470,7 +508,7 @@ int writei(struct inode *ip, enum addr_space where, uint64_t src, uint64_t off64
 			break;
 		}
 		m = MIN(n - tot, BSIZE - off % BSIZE);
-		err = copy_block_in(ip, blockno, off % BSIZE, where, src, m);
+		err = copy_block_in(ip, blockno, off, where, src, m);
 		if (err < 0)
 			break;
 	}

@@ -2,18 +2,26 @@
 #define PAGODA_DEVICE_H
 #include "param.h"
 #include "uaccess.h"
+#include "uapi/mixmem.h"
+
+struct file;
+struct vm_area_struct;
 
 /* Character devices: a T_DEVICE inode's major number indexes devsw. */
 struct devsw {
 	/* Return bytes moved, or a negative errno. */
 	int (*read)(enum addr_space where, uint64_t dst, int n);
 	int (*write)(enum addr_space where, uint64_t src, int n);
+	/* Set up vma (placed, not yet linked) for an mmap() of the device:
+	 * flags, ops, and any ptes made up front. 0 or a negative errno. */
+	int (*mmap)(struct file *f, struct vm_area_struct *vma);
 };
 extern struct devsw devsw[NDEV];
 
 enum device_major {
 	CONSOLE_MAJOR = 1,
-	MIXMEM_MAJOR = 2,   /* lab mixedmap */
-	PMEM_MAJOR = 3,     /* lab altmap */
+	MIXMEM_DEV = MIXMEM_MAJOR,   /* lab mixedmap */
+	PMEM_MAJOR = 3,              /* lab altmap */
+	PFNMEM_DEV = PFNMEM_MAJOR,   /* lab mixedmap */
 };
 #endif

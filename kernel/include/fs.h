@@ -9,6 +9,8 @@
  */
 #include "types.h"
 #include "sleeplock.h"
+#include "list.h"
+#include "param.h"
 #include "fs_format.h"
 #include "uaccess.h"
 
@@ -56,7 +58,18 @@ struct inode {
 	int16_t nlink;
 	uint32_t size;
 	uint32_t addrs[NDIRECT + 2];
+	struct list_head i_pages; /* page cache (kernel/mm/filemap.c) */
 };
+
+/*
+ * Data blocks one transaction of a file write may cover. Besides its n
+ * data blocks a chunk dirties the inode block, up to three block-number
+ * tables (crossing from one table to the next touches both and the one
+ * above them) and, for each of the n + 2 blocks it may allocate, possibly
+ * a bitmap block of its own: 2n + 6 <= MAXOPBLOCKS.
+ */
+#define WRITE_CHUNK_BLOCKS ((MAXOPBLOCKS - 1 - 3 - 2) / 2)
+_Static_assert(WRITE_CHUNK_BLOCKS >= 1, "MAXOPBLOCKS too small for a file write");
 
 /* Largest file in bytes. */
 #define MAXFILE_BYTES ((uint64_t)MAXFILE * BSIZE)

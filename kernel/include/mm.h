@@ -15,7 +15,10 @@ struct page {
 	struct list_head lru;         /* free list, or owner's list */
 	int32_t refcount;             /* users of the page; 0 when free */
 	int32_t mapcount;             /* user ptes mapping it */
-	uint64_t private;             /* buddy: order of a free block */
+	union {
+		uint64_t private;     /* buddy: order of a free block */
+		struct inode *mapping; /* page cache: the file it caches */
+	};
 	uint64_t index;               /* owner's offset (file page index) */
 	void *pgmap;                  /* device memory owner (lab altmap) */
 	uint64_t compound_head;       /* head page | 1 for tail pages */

@@ -138,6 +138,16 @@ int unmap_range(pgd_t *pgd, uint64_t va, uint64_t size,
 /* The leaf entry mapping va and its level, or NULL if va is unmapped. */
 pte_t *walk(pgd_t *pgd, uint64_t va, enum pt_level *level);
 
+/*
+ * Call fn on every leaf entry that maps part of [start, end) (page aligned;
+ * va is the leaf's first address), lowest first, skipping absent tables
+ * without visiting their addresses. Stops at fn's first non-zero return
+ * and returns it, else 0. fn may rewrite or clear the entry it is given
+ * (the caller then flushes the TLB), never the tables themselves.
+ */
+typedef int (*leaf_fn)(uint64_t *entry, uint64_t va, enum pt_level level, void *arg);
+int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, leaf_fn fn, void *arg);
+
 /* Free every table below the user half of pgd, and pgd itself. */
 void free_pgd_user(pgd_t *pgd, struct pgtable_alloc *a);
 

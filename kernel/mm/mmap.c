@@ -8,10 +8,15 @@
 #include "vm.h"
 #include "proc.h"
 #include "file.h"
+#include "fs.h"
+#include "device.h"
 #include "syscall.h"
 #include "printk.h"
 #include "string.h"
 #include "uapi/errno.h"
+#include "uapi/pageinfo.h"
+#include "uapi/stat.h"
+#include "uaccess.h"
 
 #define PROT_ALL  (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS)
@@ -104,13 +109,16 @@ static struct vm_area_struct *alloc_vma(struct mm_struct *mm)
 	if (mm->nr_vmas >= MAX_VMAS || !(v = kzalloc(sizeof(*v))))
 		return NULL;
 	mm->nr_vmas++;
+	v->vm_mm = mm;
 	return v;
 }
 
 static unsigned int vm_flags_of(int prot, int flags)
 {
+	/* A private mapping may always be written: writes never reach the file. */
 	return ((prot & PROT_READ) ? VM_READ : 0) | ((prot & PROT_WRITE) ? VM_WRITE : 0) |
-	       ((prot & PROT_EXEC) ? VM_EXEC : 0) | ((flags & MAP_SHARED) ? VM_SHARED : 0);
+	       ((prot & PROT_EXEC) ? VM_EXEC : 0) |
+	       ((flags & MAP_SHARED) ? VM_SHARED : VM_MAYWRITE);
 }
 
 /* The request itself: sizes, alignment and bits (no state consulted). */
@@ -148,14 +156,68 @@ static int64_t place_mapping(struct mm_struct *mm, uint64_t addr, uint64_t len, 
 	return addr ? (int64_t)addr : -ENOMEM;
 }
 
-/* The kind of memory behind the mapping. Anonymous private memory only,
- * for now: lab mixedmap adds shared, file and device mappings here. */
-static int setup_mapping(struct vm_area_struct *v, int flags, struct file *file)
+/* The driver of a device file, if it can be mapped. */
+static struct devsw *mappable_device(struct file *file)
+{
+	if (file->type != FD_DEVICE || file->major < 0 || file->major >= NDEV ||
+	    !devsw[file->major].mmap)
+		return NULL;
+	return &devsw[file->major];
+}
+
+#if SOLUTION(mixedmap)
+/* A regular file: checked against the file's mode and size. */
+static int setup_file_mapping(struct vm_area_struct *v, int prot, int flags, struct file *file)
+{
+	struct inode *ip = file->ip;
+	bool regular;
+	uint32_t size;
+
+	ilock(ip);
+	regular = ip->type == T_FILE;
+	size = ip->size;
+	iunlock(ip);
+	if (!regular)
+		return -ENODEV;
+	if (v->vm_pgoff >= PFN_UP((uint64_t)size))
+		return -ENXIO; /* no page of the file there */
+	v->vm_ops = &file_vm_ops;
+	return 0;
+}
+
+/* The kind of memory behind the mapping: the file's checks, v's ops. */
+static int setup_mapping(struct vm_area_struct *v, int prot, int flags, struct file *file)
+{
+	int err;
+
+	if (!file)
+		return (flags & MAP_SHARED) ? -ENODEV : 0; /* no shared anonymous memory */
+	if (!file->readable)
+		return -EACCES;
+	if ((flags & MAP_SHARED) && (prot & PROT_WRITE) && !file->writable)
+		return -EACCES;
+	if ((flags & MAP_SHARED) && file->writable)
+		v->vm_flags |= VM_MAYWRITE;
+	if (mappable_device(file))
+		err = 0; /* the driver checks the range once the VMA is placed */
+	else if (file->type == FD_INODE)
+		err = setup_file_mapping(v, prot, flags, file);
+	else
+		err = -ENODEV;
+	if (!err)
+		v->vm_file = filedup(file);
+	return err;
+}
+#else
+/* The kind of memory behind the mapping. Lab mixedmap: anonymous private
+ * memory only until the file and device mappings are written. */
+static int setup_mapping(struct vm_area_struct *v, int prot, int flags, struct file *file)
 {
 	if (file || (flags & MAP_SHARED))
 		return -ENODEV;
 	return 0;
 }
+#endif /* SOLUTION(mixedmap) */
 
 int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int flags,
                 struct file *file, uint64_t offset)
@@ -170,8 +232,9 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int
 	if (!(v = alloc_vma(mm)))
 		return -ENOMEM;
 	*v = (struct vm_area_struct){.vm_flags = vm_flags_of(prot, flags),
-	                             .vm_pgoff = offset >> PAGE_SHIFT};
-	if ((err = setup_mapping(v, flags, file)))
+	                             .vm_pgoff = offset >> PAGE_SHIFT,
+	                             .vm_mm = mm};
+	if ((err = setup_mapping(v, prot, flags, file)))
 		goto fail;
 	if ((start = place_mapping(mm, addr, len, flags)) < 0) {
 		err = (int)start;
@@ -179,6 +242,9 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int
 	}
 	v->vm_start = (uint64_t)start;
 	v->vm_end = v->vm_start + len;
+	if (v->vm_file && mappable_device(v->vm_file) &&
+	    (err = mappable_device(v->vm_file)->mmap(v->vm_file, v)))
+		goto fail;
 	insert_vma(mm, v);
 	return start;
 fail:
@@ -213,8 +279,7 @@ static void remove_vma(struct mm_struct *mm, struct vm_area_struct *v)
 	*link = v->vm_next;
 	if (v->vm_ops && v->vm_ops->close)
 		v->vm_ops->close(v);
-	unmap_range(mm->pgd, v->vm_start, v->vm_end - v->vm_start, &pgtable_page_alloc,
-	            UNMAP_FREE_PAGES);
+	zap_vma_range(v, v->vm_start, v->vm_end);
 	free_vma(mm, v);
 }
 
@@ -245,19 +310,6 @@ int do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len)
 	return 0;
 }
 
-static pgprot_t vma_prot(const struct vm_area_struct *v)
-{
-	pgprot_t prot = _PAGE_BASE | _PAGE_USER;
-
-	if (v->vm_flags & (VM_READ | VM_WRITE))
-		prot |= _PAGE_READ; /* W without R is reserved in Sv48 */
-	if (v->vm_flags & VM_WRITE)
-		prot |= _PAGE_WRITE;
-	if (v->vm_flags & VM_EXEC)
-		prot |= _PAGE_EXEC;
-	return prot;
-}
-
 /* First touch of anonymous memory: a zeroed page of its own. */
 static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *v, uint64_t va)
 {
@@ -265,7 +317,7 @@ static int do_anonymous_page(struct mm_struct *mm, struct vm_area_struct *v, uin
 
 	if (!page)
 		return -ENOMEM;
-	if (map_range(mm->pgd, va, page_to_phys(page), PAGE_SIZE, vma_prot(v),
+	if (map_range(mm->pgd, va, page_to_phys(page), PAGE_SIZE, vm_page_prot(v),
 	              &pgtable_page_alloc)) {
 		put_page(page);
 		return -ENOMEM;
@@ -286,18 +338,41 @@ static bool access_allowed(const struct vm_area_struct *v, enum fault_access acc
 	return false;
 }
 
+/* A write to a present read-only page of a writable VMA: COW or a shared
+ * page's first write. */
+static int write_protect_fault(struct mm_struct *mm, struct vm_area_struct *v, uint64_t va,
+                               enum fault_access access)
+{
+	pte_t *pte = walk(mm->pgd, va, NULL);
+
+	if (access != FAULT_WRITE || !pte || (pte->pte & _PAGE_WRITE))
+		return 0;
+	return do_wp_page(v, va, pte);
+}
+
 int vma_fault(struct mm_struct *mm, uint64_t va, enum fault_access access)
 {
 	struct vm_area_struct *v = find_vma(mm, va);
+	pte_t *pte;
+	int err;
 
 	va = ALIGN_DOWN(va, PAGE_SIZE);
 	if (!v || !access_allowed(v, access))
 		return -EFAULT;
-	if (walk(mm->pgd, va, NULL))
-		return -EFAULT; /* mapped, yet the access faulted: not allowed */
-	if (v->vm_ops && v->vm_ops->fault)
-		return v->vm_ops->fault(v, va, access) ? -EFAULT : 0;
-	return do_anonymous_page(mm, v, va) ? -EFAULT : 0;
+	if ((pte = walk(mm->pgd, va, NULL))) {
+		/* Mapped, yet the access faulted: only a write to a
+		 * write-protected page of a writable VMA is allowed. */
+		if (access != FAULT_WRITE || (pte->pte & _PAGE_WRITE))
+			return -EFAULT;
+		return do_wp_page(v, va, pte) ? -EFAULT : 0;
+	}
+	if (v->vm_ops)
+		err = v->vm_ops->fault ? v->vm_ops->fault(v, va, access) : -EFAULT;
+	else
+		err = do_anonymous_page(mm, v, va);
+	if (!err)
+		err = write_protect_fault(mm, v, va, access);
+	return err ? -EFAULT : 0;
 }
 
 int copy_vmas(struct mm_struct *dst, struct mm_struct *src)
@@ -310,10 +385,10 @@ int copy_vmas(struct mm_struct *dst, struct mm_struct *src)
 		copy->vm_next = NULL;
 		if (copy->vm_file)
 			filedup(copy->vm_file);
+		copy->vm_mm = dst;
 		insert_vma(dst, copy);
-		for (uint64_t va = v->vm_start; va < v->vm_end; va += PAGE_SIZE)
-			if (mm_copy_page(dst, src, va))
-				return -ENOMEM;
+		if (copy_page_range(dst, src, v))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -338,4 +413,48 @@ long sys_mmap(void)
 long sys_munmap(void)
 {
 	return do_munmap(myproc()->mm, argaddr(0), argaddr(1));
+}
+
+/* The page behind a pte of the caller at va, described for pageinfo(). */
+static int describe_va(struct mm_struct *mm, uint64_t va, struct pageinfo *pi)
+{
+	struct vm_area_struct *v;
+	pte_t *pte;
+
+	if (va >= USER_TOP)
+		return -EINVAL;
+	if (!(pte = walk(mm->pgd, va, NULL)))
+		return -ENOENT;
+	pi->pfn = pte_pfn(*pte);
+	pi->flags = PI_PRESENT | ((pte->pte & _PAGE_WRITE) ? PI_WRITE : 0) |
+	            ((pte->pte & _PAGE_SPECIAL) ? PI_SPECIAL : 0) |
+	            ((pte->pte & _PAGE_COW) ? PI_COW : 0);
+	/* Outside every VMA (image, heap, stack) pages are plain RAM. */
+	v = find_vma(mm, va);
+	if (!v || vm_normal_page(v, ALIGN_DOWN(va, PAGE_SIZE), *pte))
+		pi->flags |= PI_NORMAL;
+	return 0;
+}
+
+/* pageinfo(what, addr, info): see uapi/pageinfo.h. */
+long sys_pageinfo(void)
+{
+	struct pageinfo pi = {0};
+	int what = argint(0), err = 0;
+	uint64_t addr = argaddr(1);
+
+	if (what == PAGEINFO_VA)
+		err = describe_va(myproc()->mm, addr, &pi);
+	else if (what == PAGEINFO_PFN)
+		pi.pfn = addr;
+	else
+		err = -EINVAL;
+	if (err)
+		return err;
+	if (pfn_valid(pi.pfn)) {
+		struct page *page = pfn_to_page(pi.pfn);
+		pi.flags |= PI_STRUCT_PAGE | (page->mapping && !PageFlag(page, PG_buddy) ? PI_PAGECACHE : 0);
+		pi.refcount = __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
+	}
+	return copyout(myproc()->mm, argaddr(2), &pi, sizeof(pi)) ? -EFAULT : 0;
 }

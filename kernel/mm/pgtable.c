@@ -125,6 +125,32 @@ pte_t *walk(pgd_t *pgd, uint64_t va, enum pt_level *level)
 	return (pte_t *)p.entry[p.level];
 }
 
+static int walk_table(uint64_t *table, enum pt_level level, uint64_t va, uint64_t end,
+		      leaf_fn fn, void *arg)
+{
+	while (va < end) {
+		uint64_t first = ALIGN_DOWN(va, LEVEL_SIZE(level));
+		uint64_t next = first + LEVEL_SIZE(level), e = table[pt_index(va, level)];
+		int err = 0;
+
+		if (next <= va || next > end)   /* wrapped, or the range ends inside */
+			next = end;
+		if (entry_leaf(e))
+			err = fn(&table[pt_index(va, level)], first, level, arg);
+		else if (entry_present(e) && level > PT_LEVEL_PTE)
+			err = walk_table(table_va(e), level - 1, va, next, fn, arg);
+		if (err)
+			return err;
+		va = next;
+	}
+	return 0;
+}
+
+int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, leaf_fn fn, void *arg)
+{
+	return walk_table((uint64_t *)pgd, PT_LEVEL_PGD, start, end, fn, arg);
+}
+
 /* ---- unmapping --------------------------------------------------------- */
 
 /* Table pages are freed only after the TLB flush: another hart may still

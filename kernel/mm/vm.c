@@ -2,6 +2,7 @@
 #include "vm.h"
 #include "fault.h"
 #include "mmap.h"
+#include "memremap.h"
 #include "proc.h"
 #include "uaccess.h"
 #include "printk.h"
@@ -140,8 +141,10 @@ static void *user_page(struct mm_struct *mm, uint64_t va, enum copy_dir dir)
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		pte_t *pte = walk(mm->pgd, va, NULL);
-		if (pte && (pte->pte & need) == need)
-			return (char *)__va(PFN_PHYS(pte_pfn(*pte))) + (va & ~PAGE_MASK);
+		char *page;
+		/* Device memory is reached through its kernel mapping. */
+		if (pte && (pte->pte & need) == need && (page = pfn_to_kaddr(pte_pfn(*pte))))
+			return page + (va & ~PAGE_MASK);
 		if (attempt == 0 && handle_mm_fault(mm, va, access))
 			return NULL;
 	}

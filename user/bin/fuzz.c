@@ -18,7 +18,7 @@
 #define SCRATCH       "fuzzdir"
 #define MAX_PROCS     8
 #define BUF_SIZE      (2 * PAGE)
-#define NR_NAMES      6
+#define NR_NAMES      8
 #define NR_FDS        20 /* a little past NOFILE (16) */
 #define KERNEL_VA     0xffff800080000000UL
 #define KERNEL_TEXT   0xffffffff80200000UL
@@ -28,7 +28,8 @@
 
 static uint64 rng;
 static char buf[BUF_SIZE];
-static const char *const names[NR_NAMES] = {"f0", "f1", "f2", "d0", "d1", "f0/x"};
+static const char *const names[NR_NAMES] = {"f0", "f1", "f2", "d0", "d1", "f0/x", MIXMEM_PATH,
+                                             PFNMEM_PATH};
 
 static uint64 next(void)
 {
@@ -119,8 +120,10 @@ static void mmap_call(void)
 	char *p = mmap((void *)(pick(2) ? 0 : any_ptr()), any_len(), prot, flags, any_fd(),
 	               pick(4) ? 0 : next());
 
-	if (p != MAP_FAILED && (prot & PROT_WRITE) && !(flags & ~(MAP_PRIVATE | MAP_ANONYMOUS)))
-		p[0] = 1; /* a mapping that allows writes takes one */
+	/* A mapping that allows writes takes one, in its first page (always
+	 * inside the file or device: mmap() refuses offsets past the end). */
+	if (p != MAP_FAILED && (prot & PROT_WRITE))
+		p[0] = 1;
 	if (p != MAP_FAILED && pick(2))
 		munmap(p, any_len());
 }

@@ -15,5 +15,8 @@ int main(void)
 	printf("reserved_pages: %lu\n", ms.reserved_pages);
 	printf("ram_pages: %lu\n", ms.ram_pages);
 	printf("pgtable_pages: %lu\n", ms.pgtable_pages);
+	printf("rss_pages: %lu\n", ms.rss_pages);
+	printf("pagecache_pages: %lu\n", ms.pagecache_pages);
+	printf("devmem_pages: %lu\n", ms.devmem_pages);
 	return 0;
 }

@@ -155,6 +155,7 @@ static const struct errmsg errmsgs[] = {
 	{ ESRCH, "no such process" },
 	{ EINTR, "interrupted" },
 	{ EIO, "i/o error" },
+	{ ENXIO, "no such device or address" },
 	{ E2BIG, "argument list too long" },
 	{ ENOEXEC, "exec format error" },
 	{ EBADF, "bad file descriptor" },

@@ -34,5 +34,6 @@
 #define SYS_munmap  27   /* (lab mixedmap) */
 #define SYS_ktest   28   /* run in-kernel tests by name */
 #define SYS_failnth 29   /* fault injection: fail the nth page allocation */
-#define NR_SYSCALLS 30
+#define SYS_pageinfo 30  /* a page's pte kind and reference count (lab mixedmap) */
+#define NR_SYSCALLS 31
 #endif
