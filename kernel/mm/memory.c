@@ -52,6 +52,7 @@ static void put_user_page(struct vm_area_struct *vma, uint64_t va, struct page *
 	put_page(page);
 }
 
+#if SOLUTION(mixedmap)
 /* Map one page at va with exactly the pte bits prot (4 KiB leaf). */
 static int install_pte(struct vm_area_struct *vma, uint64_t va, uint64_t pfn, pgprot_t prot)
 {
@@ -59,7 +60,6 @@ static int install_pte(struct vm_area_struct *vma, uint64_t va, uint64_t pfn, pg
 	                      &pgtable_page_alloc, PT_LEVEL_PTE);
 }
 
-#if SOLUTION(mixedmap)
 /* The answer agrees with how the pte was made: special ptes are not normal. */
 static struct page *checked_page(struct vm_area_struct *vma, uint64_t va, pte_t pte,
                                  bool normal)

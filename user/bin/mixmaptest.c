@@ -281,7 +281,7 @@ static int mixmem_kinds(void)
 	CHECK(open_device(MIXMEM_PATH, &fd), "cannot open " MIXMEM_PATH);
 	p = map(8, RW, MAP_SHARED, fd, 0);
 	close(fd);
-	CHECK(p != MAP_FAILED, "mmap of " MIXMEM_PATH " failed (is the kernel booted with mixmem?)");
+	CHECK(p != MAP_FAILED, "mmap of " MIXMEM_PATH " failed (booted without mixmem, or its mmap is missing)");
 	CHECK(stats().rss_pages == rss0, "mmap alone grew the RSS");
 	for (int i = 0; i < 8; i++) {
 		struct pageinfo pi;
@@ -724,8 +724,9 @@ int main(int argc, char *argv[])
 		}
 		run(n);
 	}
-	/* Across the whole program too: no page may stay behind. */
-	if (stats().free_pages != free0) {
+	/* Across the whole program too: no page may stay behind (a failed
+	 * case may leave its mappings, so only a clean run is judged). */
+	if (!failures && stats().free_pages != free0) {
 		failures++;
 		printf("mixmaptest: leak: %d pages not given back\n", (int)(free0 - stats().free_pages));
 	}
