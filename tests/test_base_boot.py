@@ -163,19 +163,21 @@ def test_halt_powers_off_with_status_0(machine):
 # ---- usertests ----------------------------------------------------------------
 
 # 1, 2 and 4 harts; 128 MiB and 4 GiB. The machine with a hole runs
-# usertests once per memory model in test_memmodels.py.
+# usertests once per memory model in test_memmodels.py. The 4-hart machine
+# also has lab mixedmap's devices (`mixmem`: the top 128 MiB section becomes
+# device memory), so the kernel with its device files is tested as a whole.
 USERTESTS_MACHINES = [
-    pytest.param(1, "128M", None, id="1cpu-128M"),
-    pytest.param(4, "512M", None, id="4cpu-512M"),
-    pytest.param(2, "4G", None, id="2cpu-4G"),
+    pytest.param(1, "128M", None, "", id="1cpu-128M"),
+    pytest.param(4, "512M", None, "mixmem", id="4cpu-512M-mixmem"),
+    pytest.param(2, "4G", None, "", id="2cpu-4G"),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cpus,memory,banks", USERTESTS_MACHINES)
-def test_usertests(machine, build, request, cpus, memory, banks):
+@pytest.mark.parametrize("cpus,memory,banks,bootargs", USERTESTS_MACHINES)
+def test_usertests(machine, build, request, cpus, memory, banks, bootargs):
     dtb = machines.make_dtb(build.logs, request.node.name, cpus, memory, banks)
-    m = machine(cpus=cpus, memory=memory, dtb=dtb)
+    m = machine(cpus=cpus, memory=memory, dtb=dtb, bootargs=bootargs)
     out = m.run("usertests", timeout=USERTESTS_TIMEOUT)
     failures = expect.usertests_failures(out)
     assert not failures, (f"usertests failed (console log: {m.log_path}):\n" +

@@ -31,12 +31,12 @@ _Static_assert(PFNMEM_NR_PAGES == 1 << PFNMEM_ORDER, "pfnmem is one buddy block"
 #define SECTION_BYTES (1UL << SECTION_SIZE_BITS)
 
 static struct {
-	bool wanted;                         /* the `mixmem` option */
-	phys_addr_t dev_pa;                  /* the carve-out: [dev_pa, dev_end) */
+	bool wanted;        /* the `mixmem` option */
+	phys_addr_t dev_pa; /* the carve-out: [dev_pa, dev_end) */
 	phys_addr_t dev_end;
-	void *dev_va;                        /* its first MIXMEM_DEV_PAGES, ioremapped */
-	struct page *ram[MIXMEM_RAM_PAGES];  /* /dev/mixmem's even pages */
-	struct page *pfnmem;                 /* /dev/pfnmem's buffer */
+	void *dev_va;                       /* its first MIXMEM_DEV_PAGES, ioremapped */
+	struct page *ram[MIXMEM_RAM_PAGES]; /* /dev/mixmem's even pages */
+	struct page *pfnmem;                /* /dev/pfnmem's buffer */
 } mixmem;
 
 static int set_mixmem(const char *value)
@@ -91,7 +91,8 @@ static uint64_t mixmem_pfn(uint64_t slot)
 
 static int mixmem_fault(struct vm_area_struct *vma, uint64_t va, enum fault_access access)
 {
-	return vm_insert_mixed(vma, va, mixmem_pfn(vma->vm_pgoff + ((va - vma->vm_start) >> PAGE_SHIFT)));
+	return vm_insert_mixed(vma, va,
+	                       mixmem_pfn(vma->vm_pgoff + ((va - vma->vm_start) >> PAGE_SHIFT)));
 }
 
 static const struct vm_operations_struct mixmem_vm_ops = {.fault = mixmem_fault};
@@ -160,8 +161,7 @@ void mixmem_init(void)
 	printf("mixmem: %s %d pages (%d RAM, %d device at pfn 0x%lx), %s %d RAM pages at "
 	       "pfn 0x%lx\n",
 	       MIXMEM_PATH, MIXMEM_NR_PAGES, MIXMEM_RAM_PAGES, MIXMEM_DEV_PAGES,
-	       PFN_DOWN(mixmem.dev_pa), PFNMEM_PATH, PFNMEM_NR_PAGES,
-	       page_to_pfn(mixmem.pfnmem));
+	       PFN_DOWN(mixmem.dev_pa), PFNMEM_PATH, PFNMEM_NR_PAGES, page_to_pfn(mixmem.pfnmem));
 	return;
 fail_unmap:
 	iounmap(mixmem.dev_va, bytes);

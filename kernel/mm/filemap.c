@@ -10,13 +10,14 @@
 #include "printk.h"
 #include "uapi/errno.h"
 
-static uint64_t nr_cached;   /* atomic */
+static uint64_t nr_cached; /* atomic */
 
 static struct page *find_page(struct inode *ip, uint64_t index)
 {
 	struct list_head *pos;
 
-	list_for_each(pos, &ip->i_pages) {
+	list_for_each(pos, &ip->i_pages)
+	{
 		struct page *page = list_entry(pos, struct page, lru);
 		if (page->index == index)
 			return page;

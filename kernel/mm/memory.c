@@ -61,8 +61,7 @@ static int install_pte(struct vm_area_struct *vma, uint64_t va, uint64_t pfn, pg
 }
 
 /* The answer agrees with how the pte was made: special ptes are not normal. */
-static struct page *checked_page(struct vm_area_struct *vma, uint64_t va, pte_t pte,
-                                 bool normal)
+static struct page *checked_page(struct vm_area_struct *vma, uint64_t va, pte_t pte, bool normal)
 {
 	if (normal == !!(pte.pte & _PAGE_SPECIAL))
 		panic("vm_normal_page: pte 0x%lx at 0x%lx in vma [0x%lx, 0x%lx) flags 0x%x: "
@@ -121,8 +120,7 @@ int remap_pfn_range(struct vm_area_struct *vma, uint64_t va, uint64_t pfn, uint6
 	vma->vm_flags |= VM_PFNMAP;
 	vma->vm_pgoff = pfn - off;
 	err = map_range_leaf(vma->vm_mm->pgd, va, PFN_PHYS(pfn), size,
-	                     vm_fault_prot(vma) | _PAGE_SPECIAL, &pgtable_page_alloc,
-	                     PT_LEVEL_PTE);
+	                     vm_fault_prot(vma) | _PAGE_SPECIAL, &pgtable_page_alloc, PT_LEVEL_PTE);
 	return err;
 }
 
@@ -176,7 +174,7 @@ int do_wp_page(struct vm_area_struct *vma, uint64_t va, pte_t *ptep)
 struct fork_copy {
 	struct mm_struct *dst;
 	struct vm_area_struct *vma;
-	bool wrprotected;   /* a pte of the parent lost its write bit */
+	bool wrprotected; /* a pte of the parent lost its write bit */
 };
 
 /* Share one pte with the child: a private writable page becomes COW in both. */
@@ -239,7 +237,7 @@ static int filemap_fault(struct vm_area_struct *vma, uint64_t va, enum fault_acc
 
 int do_wp_page(struct vm_area_struct *vma, uint64_t va, pte_t *ptep)
 {
-	return -EFAULT;   /* without copy-on-write no pte is ever write-protected */
+	return -EFAULT; /* without copy-on-write no pte is ever write-protected */
 }
 
 static int copy_leaf(uint64_t *entry, uint64_t va, enum pt_level level, void *arg)
@@ -280,8 +278,8 @@ static void filemap_close(struct vm_area_struct *vma)
 }
 
 const struct vm_operations_struct file_vm_ops = {
-	.fault = filemap_fault,
-	.close = filemap_close,
+    .fault = filemap_fault,
+    .close = filemap_close,
 };
 
 /* Drop the reference of a pte that unmap_range() clears next. */

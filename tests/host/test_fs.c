@@ -32,6 +32,7 @@
 #include "device.h"
 #include "file.h"
 #include "fs.h"
+#include "filemap.h"
 #include "mm.h"
 #include "proc.h"
 #include "syscall.h"
@@ -143,6 +144,17 @@ void free_pages(void *va, unsigned int order)
 	live_allocations--;
 	free(va);
 }
+
+/* The page cache (kernel/mm/filemap.c) holds pages of mmap()ed files;
+ * nothing is mapped on the host, so no page is ever cached. */
+uint8_t *filemap_cached(struct inode *ip, uint64_t off)
+{
+	(void)ip;
+	(void)off;
+	return NULL;
+}
+
+void filemap_drop(struct inode *ip) { (void)ip; }
 
 /* ---- user memory ---- */
 

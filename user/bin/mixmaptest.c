@@ -21,12 +21,12 @@
 static int failures;
 static const char *why; /* set by a case that fails */
 
-#define CHECK(cond, reason)                                                                  \
-	do {                                                                                 \
-		if (!(cond)) {                                                               \
-			why = reason;                                                        \
-			return 0;                                                            \
-		}                                                                            \
+#define CHECK(cond, reason)                                                                        \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			why = reason;                                                              \
+			return 0;                                                                  \
+		}                                                                                  \
 	} while (0)
 
 static struct memstat stats(void)
@@ -57,7 +57,10 @@ static struct pageinfo info_pfn(uint64 pfn)
 	return pi;
 }
 
-static char pattern(int page, int i) { return (char)('a' + (page * 7 + i) % 26); }
+static char pattern(int page, int i)
+{
+	return (char)('a' + (page * 7 + i) % 26);
+}
 
 /* FILE_NAME with pages pages of pattern(), less cut bytes at the end. */
 static int make_sized_file(int pages, int cut)
@@ -76,7 +79,10 @@ static int make_sized_file(int pages, int cut)
 	return ok;
 }
 
-static int make_file(int cut) { return make_sized_file(FILE_PAGES, cut); }
+static int make_file(int cut)
+{
+	return make_sized_file(FILE_PAGES, cut);
+}
 
 /* Byte off of FILE_NAME as read() sees it, or -1. */
 static int file_byte(uint64 off)
@@ -174,9 +180,11 @@ static int file_read(void)
 	CHECK(stats().pagecache_pages == cache0 + 1, "the touched page is not in the page cache");
 	CHECK(info_va(p + 2 * PAGE).flags & PI_PAGECACHE, "pageinfo: not a page-cache page");
 	for (int pg = 0; pg < FILE_PAGES; pg++)
-		CHECK(p[pg * PAGE + PAGE - 1] == pattern(pg, PAGE - 1), "a page does not show the file");
+		CHECK(p[pg * PAGE + PAGE - 1] == pattern(pg, PAGE - 1),
+		      "a page does not show the file");
 	CHECK(munmap(p, FILE_PAGES * PAGE) == 0, "munmap failed");
-	CHECK(stats().pagecache_pages == cache0, "closed and unmapped, the file still has cached pages");
+	CHECK(stats().pagecache_pages == cache0,
+	      "closed and unmapped, the file still has cached pages");
 	return 1;
 }
 
@@ -200,7 +208,8 @@ static int file_shared_write(void)
 	CHECK(!(info_va(a).flags & PI_PRESENT), "a page was mapped before its first touch");
 	a[2 * PAGE + 5] = 'S';
 	CHECK(b[5] == 'S', "another mapping of the file does not see a shared write");
-	CHECK(info_va(a + 2 * PAGE).pfn == info_va(b).pfn, "two shared mappings use different pages");
+	CHECK(info_va(a + 2 * PAGE).pfn == info_va(b).pfn,
+	      "two shared mappings use different pages");
 	CHECK(file_byte(2 * PAGE + 5) == 'S', "read() does not see a write made through a mapping");
 	CHECK(in_child(child_writes_shared, a), "the child could not write the shared mapping");
 	CHECK(b[PAGE + 1] == 'K', "the parent does not see its child's shared write");
@@ -262,7 +271,8 @@ static int file_past_eof(void)
 	      "the last page does not show the file");
 	CHECK(p[(FILE_PAGES - 1) * PAGE + 100] == 0, "the last page is not zero past the end");
 	p[(FILE_PAGES - 1) * PAGE + 200] = 'Z'; /* never reaches the file */
-	CHECK(touch_kills(p + FILE_PAGES * PAGE, 0), "a page past the end of the file was readable");
+	CHECK(touch_kills(p + FILE_PAGES * PAGE, 0),
+	      "a page past the end of the file was readable");
 	CHECK(munmap(p, (FILE_PAGES + 2) * PAGE) == 0, "munmap failed");
 	CHECK(file_byte((FILE_PAGES - 1) * PAGE + 99) == pattern(FILE_PAGES - 1, 99) &&
 	          file_byte((FILE_PAGES - 1) * PAGE + 100) == -1,
@@ -281,7 +291,8 @@ static int mixmem_kinds(void)
 	CHECK(open_device(MIXMEM_PATH, &fd), "cannot open " MIXMEM_PATH);
 	p = map(8, RW, MAP_SHARED, fd, 0);
 	close(fd);
-	CHECK(p != MAP_FAILED, "mmap of " MIXMEM_PATH " failed (booted without mixmem, or its mmap is missing)");
+	CHECK(p != MAP_FAILED,
+	      "mmap of " MIXMEM_PATH " failed (booted without mixmem, or its mmap is missing)");
 	CHECK(stats().rss_pages == rss0, "mmap alone grew the RSS");
 	for (int i = 0; i < 8; i++) {
 		struct pageinfo pi;
@@ -291,7 +302,8 @@ static int mixmem_kinds(void)
 		pfn[i] = pi.pfn;
 		ref[i] = pi.refcount;
 		if (i % 2 == 0)
-			CHECK((pi.flags & (PI_STRUCT_PAGE | PI_NORMAL)) == (PI_STRUCT_PAGE | PI_NORMAL) &&
+			CHECK((pi.flags & (PI_STRUCT_PAGE | PI_NORMAL)) ==
+			              (PI_STRUCT_PAGE | PI_NORMAL) &&
 			          !(pi.flags & PI_SPECIAL) && pi.refcount >= 2,
 			      "an even page should be a normal, counted RAM page");
 		else
@@ -300,7 +312,8 @@ static int mixmem_kinds(void)
 	}
 	CHECK(munmap(p, 8 * PAGE) == 0, "munmap failed");
 	for (int i = 0; i < 8; i += 2)
-		CHECK(info_pfn(pfn[i]).refcount == ref[i] - 1, "munmap did not drop the RAM page's reference");
+		CHECK(info_pfn(pfn[i]).refcount == ref[i] - 1,
+		      "munmap did not drop the RAM page's reference");
 	return 1;
 }
 
@@ -325,7 +338,8 @@ static int mixmem_shared(void)
 	a[5 * PAGE + 3] = 'B'; /* page 15: device */
 	CHECK(b[3] == 'A' && b[PAGE + 3] == 'B', "another mapping does not see a shared write");
 	CHECK(in_child(child_writes_device, b), "the child could not write the shared mapping");
-	CHECK(a[4 * PAGE] == 'c' && a[5 * PAGE + 1] == 'd', "the parent does not see its child's writes");
+	CHECK(a[4 * PAGE] == 'c' && a[5 * PAGE + 1] == 'd',
+	      "the parent does not see its child's writes");
 	CHECK(munmap(a, 6 * PAGE) == 0 && munmap(b, 2 * PAGE) == 0, "munmap failed");
 	a = map(2, PROT_READ, MAP_SHARED, fd, 14);
 	close(fd);
@@ -350,19 +364,22 @@ static int mixmem_private_cow(void)
 	shared[PAGE] = 'v';
 	ram_ref = info_va(shared).refcount;
 	CHECK(priv[0] == 'r' && priv[PAGE] == 'v', "a private mapping does not show the device");
-	CHECK(info_va(priv).refcount == ram_ref + 1, "mapping the RAM page again took no reference");
+	CHECK(info_va(priv).refcount == ram_ref + 1,
+	      "mapping the RAM page again took no reference");
 	priv[0] = 'R';
 	priv[PAGE] = 'V';
 	for (int i = 0; i < 2; i++) {
 		struct pageinfo pi = info_va(priv + i * PAGE);
-		CHECK(pi.pfn != info_va(shared + i * PAGE).pfn, "a private write did not copy the page");
+		CHECK(pi.pfn != info_va(shared + i * PAGE).pfn,
+		      "a private write did not copy the page");
 		CHECK((pi.flags & (PI_NORMAL | PI_STRUCT_PAGE | PI_WRITE)) ==
 		              (PI_NORMAL | PI_STRUCT_PAGE | PI_WRITE) &&
 		          !(pi.flags & (PI_SPECIAL | PI_COW)) && pi.refcount == 1,
 		      "the copy should be a writable anonymous page with one reference");
 	}
 	CHECK(shared[0] == 'r' && shared[PAGE] == 'v', "a private write reached the device");
-	CHECK(info_va(shared).refcount == ram_ref, "the copy did not drop the RAM page's reference");
+	CHECK(info_va(shared).refcount == ram_ref,
+	      "the copy did not drop the RAM page's reference");
 	CHECK(munmap(priv, 2 * PAGE) == 0 && munmap(shared, 2 * PAGE) == 0, "munmap failed");
 	return 1;
 }
@@ -436,8 +453,10 @@ static int fork_cow_mixed(void)
 	shared[0] = 'm';
 	shared[PAGE] = 'n';
 	CHECK(priv[0] == 'm' && priv[PAGE] == 'n', "a private mapping does not show the device");
-	CHECK(in_child(child_cow_mixed, priv), "the child's private writes did not get pages of their own");
-	CHECK(priv[0] == 'm' && priv[PAGE] == 'n', "the child's private writes showed in the parent");
+	CHECK(in_child(child_cow_mixed, priv),
+	      "the child's private writes did not get pages of their own");
+	CHECK(priv[0] == 'm' && priv[PAGE] == 'n',
+	      "the child's private writes showed in the parent");
 	CHECK(shared[0] == 'm' && shared[PAGE] == 'n', "a private write reached the device");
 	priv[PAGE] = 'N';
 	CHECK(shared[PAGE] == 'n' && (info_va(priv + PAGE).flags & PI_NORMAL),
@@ -486,7 +505,8 @@ static int check_partial(char *p, const char *what)
 {
 	for (int i = 0; i < 8; i++)
 		p[i * PAGE] = (char)('0' + i);
-	CHECK(munmap(p, PAGE) == 0 && munmap(p + 7 * PAGE, PAGE) == 0 && munmap(p + 4 * PAGE, PAGE) == 0,
+	CHECK(munmap(p, PAGE) == 0 && munmap(p + 7 * PAGE, PAGE) == 0 &&
+	          munmap(p + 4 * PAGE, PAGE) == 0,
 	      "partial munmap failed");
 	for (int i = 1; i < 7; i++)
 		CHECK(i == 4 || p[i * PAGE] == (char)('0' + i), what);
@@ -568,10 +588,13 @@ static int access_after_munmap(void)
 /* 15: a mapping must fit in its device. */
 static int device_bounds(void)
 {
-	const struct { const char *path; int pages, first; } bad[] = {
-		{MIXMEM_PATH, MIXMEM_NR_PAGES + 1, 0}, {MIXMEM_PATH, 1, MIXMEM_NR_PAGES},
-		{MIXMEM_PATH, 8, MIXMEM_NR_PAGES - 4}, {PFNMEM_PATH, PFNMEM_NR_PAGES + 1, 0},
-		{PFNMEM_PATH, 2, PFNMEM_NR_PAGES - 1},
+	const struct {
+		const char *path;
+		int pages, first;
+	} bad[] = {
+	    {MIXMEM_PATH, MIXMEM_NR_PAGES + 1, 0}, {MIXMEM_PATH, 1, MIXMEM_NR_PAGES},
+	    {MIXMEM_PATH, 8, MIXMEM_NR_PAGES - 4}, {PFNMEM_PATH, PFNMEM_NR_PAGES + 1, 0},
+	    {PFNMEM_PATH, 2, PFNMEM_NR_PAGES - 1},
 	};
 	uint64 rss0 = stats().rss_pages;
 
@@ -581,7 +604,8 @@ static int device_bounds(void)
 		char *p = map(bad[i].pages, RW, MAP_SHARED, fd, bad[i].first);
 		int err = errno();
 		close(fd);
-		CHECK(p == MAP_FAILED && err == ENXIO, "a mapping past the end of a device should fail with ENXIO");
+		CHECK(p == MAP_FAILED && err == ENXIO,
+		      "a mapping past the end of a device should fail with ENXIO");
 	}
 	CHECK(stats().rss_pages == rss0, "a rejected mapping left pages mapped");
 	return 1;
@@ -591,23 +615,28 @@ static int device_bounds(void)
 static int bad_requests(void)
 {
 	int file = -1, wronly = -1, dir = -1, fds[2] = {-1, -1};
-	struct { uint64 addr, len; int prot, flags, *fd; uint64 off; int err; } bad[] = {
-		{0, 0, RW, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0, EINVAL},        /* zero length */
-		{0, PAGE, 0x8, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0, EINVAL},    /* unknown prot */
-		{0, PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS | 0x40, 0, 0, EINVAL}, /* unknown flag */
-		{0, PAGE, RW, MAP_SHARED | MAP_PRIVATE, &file, 0, EINVAL},  /* both kinds */
-		{0, PAGE, RW, 0, &file, 0, EINVAL},                          /* neither */
-		{0, PAGE, RW, MAP_PRIVATE, &file, 100, EINVAL},              /* unaligned offset */
-		{0, PAGE, RW, MAP_PRIVATE, &file, ~0UL & ~(PAGE - 1UL), EINVAL}, /* offset overflows */
-		{0, 1UL << 60, RW, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0, EINVAL}, /* too long */
-		{0x10000123, PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0, 0, EINVAL},
-		{0, PAGE, PROT_READ, MAP_SHARED, 0, 0, EBADF},               /* fd -1, not anonymous */
-		{0, PAGE, PROT_READ, MAP_SHARED, &fds[0], 0, ENODEV},        /* a pipe */
-		{0, PAGE, PROT_READ, MAP_SHARED, &dir, 0, ENODEV},           /* a directory */
-		{0, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS, 0, 0, ENODEV},     /* shared anonymous */
-		{0, PAGE, PROT_READ, MAP_SHARED, &wronly, 0, EACCES},        /* not readable */
-		{0, PAGE, RW, MAP_SHARED, &file, 0, EACCES},                 /* read-only, shared write */
-		{0, PAGE, PROT_READ, MAP_PRIVATE, &file, FILE_PAGES * PAGE, ENXIO}, /* past the end */
+	struct {
+		uint64 addr, len;
+		int prot, flags, *fd;
+		uint64 off;
+		int err;
+	} bad[] = {
+	    {0, 0, RW, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0, EINVAL},           /* zero length */
+	    {0, PAGE, 0x8, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0, EINVAL},       /* unknown prot */
+	    {0, PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS | 0x40, 0, 0, EINVAL}, /* unknown flag */
+	    {0, PAGE, RW, MAP_SHARED | MAP_PRIVATE, &file, 0, EINVAL},       /* both kinds */
+	    {0, PAGE, RW, 0, &file, 0, EINVAL},                              /* neither */
+	    {0, PAGE, RW, MAP_PRIVATE, &file, 100, EINVAL},                  /* unaligned offset */
+	    {0, PAGE, RW, MAP_PRIVATE, &file, ~0UL & ~(PAGE - 1UL), EINVAL}, /* offset overflows */
+	    {0, 1UL << 60, RW, MAP_PRIVATE | MAP_ANONYMOUS, 0, 0, EINVAL},   /* too long */
+	    {0x10000123, PAGE, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0, 0, EINVAL},
+	    {0, PAGE, PROT_READ, MAP_SHARED, 0, 0, EBADF},           /* fd -1, not anonymous */
+	    {0, PAGE, PROT_READ, MAP_SHARED, &fds[0], 0, ENODEV},    /* a pipe */
+	    {0, PAGE, PROT_READ, MAP_SHARED, &dir, 0, ENODEV},       /* a directory */
+	    {0, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS, 0, 0, ENODEV}, /* shared anonymous */
+	    {0, PAGE, PROT_READ, MAP_SHARED, &wronly, 0, EACCES},    /* not readable */
+	    {0, PAGE, RW, MAP_SHARED, &file, 0, EACCES},             /* read-only, shared write */
+	    {0, PAGE, PROT_READ, MAP_PRIVATE, &file, FILE_PAGES * PAGE, ENXIO}, /* past the end */
 	};
 	int ok = 1, minus_one = -1;
 
@@ -618,15 +647,18 @@ static int bad_requests(void)
 	CHECK(file >= 0 && wronly >= 0 && dir >= 0 && pipe(fds) == 0, "cannot open the test files");
 	for (int i = 0; ok && i < (int)(sizeof(bad) / sizeof(bad[0])); i++) {
 		int fd = bad[i].fd ? *bad[i].fd : minus_one;
-		char *p = mmap((void *)bad[i].addr, bad[i].len, bad[i].prot, bad[i].flags, fd, bad[i].off);
+		char *p = mmap((void *)bad[i].addr, bad[i].len, bad[i].prot, bad[i].flags, fd,
+		               bad[i].off);
 		if (p != MAP_FAILED || errno() != bad[i].err) {
 			printf("mixmaptest: bad request %d: got %p, %s; wanted %s\n", i, p,
-			       p == MAP_FAILED ? strerror(errno()) : "a mapping", strerror(bad[i].err));
+			       p == MAP_FAILED ? strerror(errno()) : "a mapping",
+			       strerror(bad[i].err));
 			ok = 0;
 		}
 	}
 	CHECK(ok, "a bad request did not fail with its reason (see the line above)");
-	CHECK(munmap((void *)0x10000123, PAGE) < 0 && errno() == EINVAL, "munmap of an unaligned address");
+	CHECK(munmap((void *)0x10000123, PAGE) < 0 && errno() == EINVAL,
+	      "munmap of an unaligned address");
 	CHECK(munmap((void *)0x10000000, 0) < 0 && errno() == EINVAL, "munmap of zero bytes");
 	close(file);
 	close(wronly);
@@ -658,30 +690,35 @@ static int kernel_io(void)
 	mixed[PAGE] = '#';
 	CHECK(write(fd, mixed + PAGE, 1) == 1, "write() from a device mapping failed");
 	CHECK(file[30] == '#', "write() of a device byte did not reach the mapped file");
-	CHECK(munmap(file, FILE_PAGES * PAGE) == 0 && munmap(mixed, 2 * PAGE) == 0, "munmap failed");
+	CHECK(munmap(file, FILE_PAGES * PAGE) == 0 && munmap(mixed, 2 * PAGE) == 0,
+	      "munmap failed");
 	close(fd);
-	CHECK(file_byte(30) == '#' && file_byte(2 * PAGE) == pattern(0, 20), "the file lost a write");
+	CHECK(file_byte(30) == '#' && file_byte(2 * PAGE) == pattern(0, 20),
+	      "the file lost a write");
 	return 1;
 }
 
-static const struct { const char *name; int (*fn)(void); } cases[] = {
-	{"anon_lazy", anon_lazy},
-	{"file_read", file_read},
-	{"file_shared_write", file_shared_write},
-	{"file_private_cow", file_private_cow},
-	{"file_past_eof", file_past_eof},
-	{"mixmem_kinds", mixmem_kinds},
-	{"mixmem_shared", mixmem_shared},
-	{"mixmem_private_cow", mixmem_private_cow},
-	{"fork_cow_anon", fork_cow_anon},
-	{"fork_cow_mixed", fork_cow_mixed},
-	{"pfnmap", pfnmap},
-	{"partial_munmap", partial_munmap},
-	{"readonly_write_kills", readonly_write_kills},
-	{"access_after_munmap_kills", access_after_munmap},
-	{"device_bounds", device_bounds},
-	{"bad_requests", bad_requests},
-	{"kernel_io", kernel_io},
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} cases[] = {
+    {"anon_lazy", anon_lazy},
+    {"file_read", file_read},
+    {"file_shared_write", file_shared_write},
+    {"file_private_cow", file_private_cow},
+    {"file_past_eof", file_past_eof},
+    {"mixmem_kinds", mixmem_kinds},
+    {"mixmem_shared", mixmem_shared},
+    {"mixmem_private_cow", mixmem_private_cow},
+    {"fork_cow_anon", fork_cow_anon},
+    {"fork_cow_mixed", fork_cow_mixed},
+    {"pfnmap", pfnmap},
+    {"partial_munmap", partial_munmap},
+    {"readonly_write_kills", readonly_write_kills},
+    {"access_after_munmap_kills", access_after_munmap},
+    {"device_bounds", device_bounds},
+    {"bad_requests", bad_requests},
+    {"kernel_io", kernel_io},
 };
 #define NR_CASES ((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -728,7 +765,8 @@ int main(int argc, char *argv[])
 	 * case may leave its mappings, so only a clean run is judged). */
 	if (!failures && stats().free_pages != free0) {
 		failures++;
-		printf("mixmaptest: leak: %d pages not given back\n", (int)(free0 - stats().free_pages));
+		printf("mixmaptest: leak: %d pages not given back\n",
+		       (int)(free0 - stats().free_pages));
 	}
 	printf("mixmaptest: done\n");
 	exit(failures ? 1 : 0);
