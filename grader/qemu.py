@@ -7,8 +7,8 @@
     status = m.poweroff()         # `halt`; QEMU's exit status
     m.kill()                      # always safe, also after a failure
 
-Each boot gets a private copy of the disk image, its own monitor socket and
-a console log file that is kept. Every wait watches for the ways a kernel
+Each boot gets a private copy of the disk image (unless private_image=False),
+its own monitor socket and a console log file that is kept. Every wait watches for the ways a kernel
 goes wrong: a hang (timeout), a `panic:` line, a second OpenSBI banner (a
 reboot) and QEMU exiting. Any of them ends the machine and raises
 MachineError naming what happened, the last console lines and the log.
@@ -199,11 +199,14 @@ class Machine:
                  cpus=DEFAULT_CPUS, bootargs="", dtb=None, extra_args=(),
                  qemu=QEMU_BINARY, name="machine", log_path=None,
                  log_dir=DEFAULT_LOG_DIR, time_factor=MIN_FACTOR, slots=None,
-                 gdb_port=None):
+                 gdb_port=None, private_image=True):
         """gdb_port: wait for gdb on this TCP port; None takes
-        $PAGODA_GDB_PORT (pytest --gdb), 0 never waits for gdb."""
+        $PAGODA_GDB_PORT (pytest --gdb), 0 never waits for gdb.
+        private_image=False boots on image itself, so that what the guest
+        writes stays for the next boot (crash tests make their own copy)."""
         self.kernel = kernel
         self.image = image
+        self.private_image = private_image
         self.memory = str(memory)
         self.cpus = int(cpus)
         self.bootargs = bootargs
@@ -266,7 +269,7 @@ class Machine:
 
     @property
     def _private_image(self):
-        if self._tmpdir and self.image:
+        if self._tmpdir and self.image and self.private_image:
             return os.path.join(self._tmpdir, os.path.basename(self.image))
         return None
 
@@ -292,7 +295,7 @@ class Machine:
             self._slot_fd = self.slots.acquire(self.timeout(SLOT_TIMEOUT))
         try:
             self._tmpdir = tempfile.mkdtemp(prefix="pagoda-qemu-")
-            if self.image:
+            if self._private_image:
                 shutil.copyfile(self.image, self._private_image)
             self._open_log()
             self._spawn()
@@ -387,6 +390,12 @@ class Machine:
         return status
 
     # ---- monitor ----------------------------------------------------------
+
+    def freeze(self, drain_seconds=0.5):
+        """Stop the guest's harts at once (a power cut, for crash tests; then
+        kill()), and read what the console printed before that moment."""
+        self.monitor("stop")
+        self._collect(drain_seconds)
 
     def monitor(self, command, timeout=MONITOR_TIMEOUT):
         """Run a QEMU monitor command; returns its output."""
