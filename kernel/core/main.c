@@ -8,6 +8,7 @@
 #include "memblock.h"
 #include "init.h"
 #include "mixmem.h"
+#include "pci.h"
 #include "ptdump.h"
 #include "mm.h"
 #include "irq.h"
@@ -74,6 +75,8 @@ __noreturn void kmain(uint64_t hartid, phys_addr_t fdt_pa)
 	console_init();
 	uart_init(&platform);
 	virtio_blk_init(&platform);
+	/* PCIe: enumerate the ECAM bridge, place BARs (lab altmap's pmem is there). */
+	pci_init(&platform);
 	mixmem_init();
 	/* Every boot-time mapping exists now: dump them if asked. */
 	ptdump_boot();

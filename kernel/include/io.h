@@ -21,9 +21,11 @@ void iounmap(void *va, size_t size);
 static inline void io_fence_after_read(void) { __asm__ volatile("fence i, r" : : : "memory"); }
 static inline void io_fence_before_write(void) { __asm__ volatile("fence w, o" : : : "memory"); }
 static inline uint8_t readb(const volatile void *a) { uint8_t v = *(const volatile uint8_t *)a; io_fence_after_read(); return v; }
+static inline uint16_t readw(const volatile void *a) { uint16_t v = *(const volatile uint16_t *)a; io_fence_after_read(); return v; }
 static inline uint32_t readl(const volatile void *a) { uint32_t v = *(const volatile uint32_t *)a; io_fence_after_read(); return v; }
 static inline uint64_t readq(const volatile void *a) { uint64_t v = *(const volatile uint64_t *)a; io_fence_after_read(); return v; }
 static inline void writeb(uint8_t v, volatile void *a) { io_fence_before_write(); *(volatile uint8_t *)a = v; }
+static inline void writew(uint16_t v, volatile void *a) { io_fence_before_write(); *(volatile uint16_t *)a = v; }
 static inline void writel(uint32_t v, volatile void *a) { io_fence_before_write(); *(volatile uint32_t *)a = v; }
 static inline void writeq(uint64_t v, volatile void *a) { io_fence_before_write(); *(volatile uint64_t *)a = v; }
 #endif
