@@ -106,6 +106,20 @@ MIXMEM_DEVICES = (r"^mixmem: /dev/mixmem (?P<pages>\d+) pages \((?P<ram>\d+) RAM
                   r"(?P<dev>\d+) device at pfn 0x(?P<dev_pfn>[0-9a-f]+)\), /dev/pfnmem "
                   r"(?P<pfn_pages>\d+) RAM pages at pfn 0x(?P<pfn_pfn>[0-9a-f]+)$")
 
+# ---- PCI -----------------------------------------------------------------------
+# kernel/drivers/pci.c: pci_init() prints the bridge, its windows, then each
+# function followed by its BARs. Numbers are hex except the bus range.
+PCI_HOST_BRIDGE = (r"^pci: host bridge ecam 0x(?P<ecam>[0-9a-f]+) "
+                   r"buses (?P<bus_start>\d+)-(?P<bus_end>\d+)$")
+PCI_WINDOW = (r"^pci: window (?P<type>io|mem32|mem64)(?P<pref> pref)? cpu 0x(?P<cpu>[0-9a-f]+) "
+              r"pci 0x(?P<pci>[0-9a-f]+) size 0x(?P<size>[0-9a-f]+)$")
+PCI_FUNCTION = (r"^pci (?P<bdf>[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): "
+                r"\[(?P<vendor>[0-9a-f]{4}):(?P<device>[0-9a-f]{4})\] "
+                r"class 0x(?P<class_code>[0-9a-f]{6})$")
+PCI_BAR = (r"^pci (?P<bdf>[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): BAR(?P<index>[0-5]) "
+           r"(?P<type>io|mem32|mem64)(?P<pref> pref)? size 0x(?P<size>[0-9a-f]+) "
+           r"(?:at 0x(?P<addr>[0-9a-f]+)|unassigned: (?P<why>.*))$")
+
 # ---- robustness -----------------------------------------------------------------
 # user/bin/fuzz.c: the parent's last line.
 FUZZ_RESULT = (r"^fuzz: seed (?P<seed>\d+): (?P<verdict>ok|FAILED): "
@@ -122,6 +136,12 @@ FAILTEST_OP = (r"^failtest: (?P<name>[a-z]+): (?P<verdict>ok|FAILED): "
 FAILTEST_DONE = "failtest: done"
 
 # ---- QEMU monitor -------------------------------------------------------------
+# hw/pci/pci.c (QEMU 7.2) `info pci`: a header per function, then one line
+# per BAR; a BAR that does not decode shows address 0xffffffffffffffff.
+INFO_PCI_FUNCTION = (r"^\s*Bus\s+(?P<bus>\d+), device\s+(?P<slot>\d+), "
+                     r"function (?P<func>\d+):$")
+INFO_PCI_BAR = (r"^\s*BAR(?P<index>\d+): (?P<kind>.+?) at 0x(?P<addr>[0-9a-f]+) "
+                r"\[0x(?P<last>[0-9a-f]+)\]\.$")
 # target/riscv/cpu.c riscv_cpu_dump_state(): one " satp  <hex>" per CPU.
 SATP_LINE = r"^\s*satp\s+(?P<value>[0-9a-fA-F]+)\s*$"
 SATP_MODE_SHIFT = 60          # the RISC-V privileged spec: satp.MODE is bits 63:60
@@ -276,3 +296,56 @@ def satp_mode(satp):
 def satp_ppn(satp):
     """The physical page number of the root page table."""
     return satp & SATP_PPN_MASK
+
+
+@dataclass
+class PciBar:
+    type: str            # io, mem32, mem64
+    prefetchable: bool
+    size: int
+    addr: int = None     # CPU address; None when the kernel left it unassigned
+    why: str = ""        # the reason it gave then
+
+
+@dataclass
+class PciFunction:
+    bdf: str             # "00:01.0"
+    vendor: int
+    device: int
+    class_code: int
+    bars: dict           # BAR index -> PciBar
+
+
+def parse_pci(text):
+    """pci_init()'s boot lines -> (bridge dict, [window dict], {bdf: PciFunction}).
+    bridge is None when the kernel printed no host bridge line."""
+    m = re.search(PCI_HOST_BRIDGE, text, re.MULTILINE)
+    bridge = None if not m else {"ecam": int(m["ecam"], 16), "bus_start": int(m["bus_start"]),
+                                 "bus_end": int(m["bus_end"])}
+    windows = [{"type": w["type"], "prefetchable": bool(w["pref"]), "cpu": int(w["cpu"], 16),
+                "pci": int(w["pci"], 16), "size": int(w["size"], 16)}
+               for w in re.finditer(PCI_WINDOW, text, re.MULTILINE)]
+    functions = {f["bdf"]: PciFunction(f["bdf"], int(f["vendor"], 16), int(f["device"], 16),
+                                       int(f["class_code"], 16), {})
+                 for f in re.finditer(PCI_FUNCTION, text, re.MULTILINE)}
+    for b in re.finditer(PCI_BAR, text, re.MULTILINE):
+        if b["bdf"] not in functions:
+            raise FormatError(f"pci BAR line before its function line: {b[0]!r}")
+        functions[b["bdf"]].bars[int(b["index"])] = PciBar(
+            b["type"], bool(b["pref"]), int(b["size"], 16),
+            int(b["addr"], 16) if b["addr"] else None, b["why"] or "")
+    return bridge, windows, functions
+
+
+def parse_info_pci(text):
+    """QEMU's `info pci` -> {(bus, slot, func): {BAR index: (address, last)}}."""
+    result, current = {}, None
+    for line in text.splitlines():
+        f = re.match(INFO_PCI_FUNCTION, line)
+        if f:
+            current = result.setdefault((int(f["bus"]), int(f["slot"]), int(f["func"])), {})
+            continue
+        b = re.match(INFO_PCI_BAR, line)
+        if b and current is not None:
+            current[int(b["index"])] = (int(b["addr"], 16), int(b["last"], 16))
+    return result
