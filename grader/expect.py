@@ -7,7 +7,7 @@ expressions (compile them with re.MULTILINE where they use ^ or $); the
 helpers below turn console text into numbers.
 """
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # ---- firmware -------------------------------------------------------------
 # OpenSBI prints this once per reset: a second one on a console is a reboot.
@@ -119,6 +119,9 @@ PCI_FUNCTION = (r"^pci (?P<bdf>[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): "
 PCI_BAR = (r"^pci (?P<bdf>[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): BAR(?P<index>[0-5]) "
            r"(?P<type>io|mem32|mem64)(?P<pref> pref)? size 0x(?P<size>[0-9a-f]+) "
            r"(?:at 0x(?P<addr>[0-9a-f]+)|unassigned: (?P<why>.*))$")
+# After a function's BARs when one was unassigned: that kind stays undecoded.
+PCI_DECODING_OFF = (r"^pci (?P<bdf>[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): decoding off:"
+                    r"(?P<io> io)?(?P<memory> memory)?$")
 
 # ---- robustness -----------------------------------------------------------------
 # user/bin/fuzz.c: the parent's last line.
@@ -314,6 +317,7 @@ class PciFunction:
     device: int
     class_code: int
     bars: dict           # BAR index -> PciBar
+    decoding_off: set = field(default_factory=set)   # "io"/"memory" left off
 
 
 def parse_pci(text):
@@ -334,6 +338,9 @@ def parse_pci(text):
         functions[b["bdf"]].bars[int(b["index"])] = PciBar(
             b["type"], bool(b["pref"]), int(b["size"], 16),
             int(b["addr"], 16) if b["addr"] else None, b["why"] or "")
+    for d in re.finditer(PCI_DECODING_OFF, text, re.MULTILINE):
+        if d["bdf"] in functions:
+            functions[d["bdf"]].decoding_off = {k for k in ("io", "memory") if d[k]}
     return bridge, windows, functions
 
 

@@ -19,6 +19,7 @@ SIZES = {"64M": 64 * MIB, "1G": GIB, "4G": 4 * GIB}
 HOST_BRIDGE = (0x1B36, 0x0008)   # QEMU's gpex host bridge function at 00:00.0
 IVSHMEM_CLASS = 0x050000         # memory controller, RAM
 QEMU_ECAM, QEMU_BUSES = 0x30000000, (0, 255)
+QEMU_UNMAPPED = (1 << 64) - 1   # `info pci` address of a BAR that does not decode
 
 
 def boot_with(machine, tmp_path, sizes):
@@ -119,3 +120,21 @@ def test_no_pci_devices(machine, tmp_path):
     text, windows, m = boot_with(machine, tmp_path, [])
     functions = check_bridge(text, windows)
     assert list(functions) == ["00:00.0"] and not functions["00:00.0"].bars, functions
+
+
+def test_pmem_larger_than_the_window_is_left_unassigned(machine, tmp_path):
+    """32 GiB fits no window (QEMU's 64-bit one is 16 GiB): BAR2 is reported
+    unassigned and the function's memory decoding stays off, so QEMU maps
+    none of its BARs."""
+    size = 32 * GIB
+    text, windows, m = boot_with(machine, tmp_path, [size])
+    assert size > window(windows, "mem64")["size"], windows
+    found = ivshmem_functions(check_bridge(text, windows))
+    assert len(found) == 1, found
+    f = found[0]
+    mem = f.bars[pmem.IVSHMEM_MEM_BAR]
+    assert (mem.type, mem.size, mem.addr) == ("mem64", size, None) and mem.why, mem
+    assert f.decoding_off == {"memory"}, f
+    bus, slot = int(f.bdf[:2], 16), int(f.bdf[3:5], 16)
+    bars = expect.parse_info_pci(m.monitor("info pci"))[(bus, slot, 0)]
+    assert all(addr == QEMU_UNMAPPED for addr, _ in bars.values()), bars

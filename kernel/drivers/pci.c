@@ -322,17 +322,31 @@ static void assign_bar(struct pci_dev *dev, int index)
 	bar->pa = s->win->cpu_addr + (addr - s->win->pci_addr);
 }
 
-/* Turn on decoding for the kinds of BAR dev was given. */
-static void enable_decoding(struct pci_dev *dev)
+static uint16_t decode_bit(enum pci_bar_type t)
+{
+	return t == PCI_BAR_IO ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+}
+
+/*
+ * Turn on decoding for each kind (I/O, memory) of which dev has BARs, all
+ * of them placed: an unplaced BAR would decode at whatever it holds. Returns
+ * the kinds left off because a BAR of theirs is unplaced.
+ */
+static uint16_t enable_decoding(struct pci_dev *dev)
 {
 	uint16_t cmd = pci_read_config_word(dev, PCI_COMMAND);
+	uint16_t placed = 0, unplaced = 0;
 
 	for (int i = 0; i < PCI_NR_BARS; i++) {
-		if (!dev->bar[i].pa)
+		if (dev->bar[i].type == PCI_BAR_NONE)
 			continue;
-		cmd |= dev->bar[i].type == PCI_BAR_IO ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
+		if (dev->bar[i].pa)
+			placed |= decode_bit(dev->bar[i].type);
+		else
+			unplaced |= decode_bit(dev->bar[i].type);
 	}
-	pci_write_config_word(dev, PCI_COMMAND, cmd);
+	pci_write_config_word(dev, PCI_COMMAND, cmd | (placed & ~unplaced));
+	return unplaced;
 }
 
 /* ---- reporting (formats: grader/expect.py, PCI) ------------------------ */
@@ -421,8 +435,14 @@ static void assign_bars(void)
 static void enable_and_report(void)
 {
 	for (int d = 0; d < pci.nr_dev; d++) {
-		enable_decoding(&pci.dev[d]);
-		print_function(&pci.dev[d]);
+		struct pci_dev *dev = &pci.dev[d];
+		uint16_t off = enable_decoding(dev);
+
+		print_function(dev);
+		if (off)
+			printf("pci %02x:%02x.%d: decoding off:%s%s\n", dev->bus, dev->slot,
+			       dev->func, off & PCI_COMMAND_IO ? " io" : "",
+			       off & PCI_COMMAND_MEMORY ? " memory" : "");
 	}
 }
 

