@@ -13,6 +13,7 @@
 #include <uapi/memstat.h>
 #include <uapi/pageinfo.h>
 #include <uapi/mixmem.h>
+#include <uapi/pmem.h>
 #include <uapi/pgdump.h>
 #include <uapi/mman.h>
 

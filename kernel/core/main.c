@@ -9,6 +9,7 @@
 #include "init.h"
 #include "mixmem.h"
 #include "pci.h"
+#include "pmem.h"
 #include "ptdump.h"
 #include "mm.h"
 #include "irq.h"
@@ -78,6 +79,8 @@ __noreturn void kmain(uint64_t hartid, phys_addr_t fdt_pa)
 	/* PCIe: enumerate the ECAM bridge, place BARs (lab altmap's pmem is there). */
 	pci_init(&platform);
 	mixmem_init();
+	/* Lab altmap: persistent memory on PCI, its memmap onlined. */
+	pmem_init();
 	/* Every boot-time mapping exists now: dump them if asked. */
 	ptdump_boot();
 

@@ -165,7 +165,7 @@ static int take_input(char *dst, int max, bool first, bool *eol)
 
 /* devsw read: at most one line. Bytes read, 0 at ^D, -EINTR or -EFAULT
  * when nothing was read. Copies out with no lock held. */
-static int console_read(enum addr_space where, uint64_t dst, int n)
+static int console_read(struct file *f, enum addr_space where, uint64_t dst, int n)
 {
 	char chunk[CONSOLE_CHUNK];
 	int done = 0;
@@ -195,7 +195,7 @@ static void console_out(char c)
 
 /* devsw write: bytes written, or -EFAULT when none could be copied in.
  * May sleep while the UART's transmit buffer is full. */
-static int console_write(enum addr_space where, uint64_t src, int n)
+static int console_write(struct file *f, enum addr_space where, uint64_t src, int n)
 {
 	char chunk[CONSOLE_CHUNK];
 	int done = 0;

@@ -151,7 +151,7 @@ int fileread(struct file *f, uint64_t addr, int n)
 		dev = device_of(f);
 		if (!dev || !dev->read)
 			return -ENODEV;
-		return dev->read(ADDR_USER, addr, n);
+		return dev->read(f, ADDR_USER, addr, n);
 	case FD_INODE:
 		return inode_read(f, addr, n);
 	default:
@@ -203,7 +203,7 @@ int filewrite(struct file *f, uint64_t addr, int n)
 		dev = device_of(f);
 		if (!dev || !dev->write)
 			return -ENODEV;
-		return dev->write(ADDR_USER, addr, n);
+		return dev->write(f, ADDR_USER, addr, n);
 	case FD_INODE:
 		return inode_write(f, addr, n);
 	default:

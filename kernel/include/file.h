@@ -18,7 +18,7 @@ struct file {
 	bool writable;
 	struct pipe *pipe;       /* FD_PIPE */
 	struct inode *ip;        /* FD_INODE and FD_DEVICE */
-	uint32_t off;            /* FD_INODE; ip's lock */
+	uint64_t off;            /* FD_INODE: ip's lock; FD_DEVICE: the driver's */
 	int16_t major;           /* FD_DEVICE */
 };
 

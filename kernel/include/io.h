@@ -5,7 +5,8 @@
 #include "asm/csr.h"
 
 /*
- * Map a device range into the vmalloc area; returns its virtual address
+ * Map a device range into the vmalloc area (placed so that the largest
+ * leaves its alignment allows are used); returns its virtual address
  * (page offset preserved) or NULL when out of page-table memory or address
  * space. Mappings are global and never cached differently (RISC-V PMAs
  * decide cacheability). iounmap() removes it and flushes every hart's TLB.

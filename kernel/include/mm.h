@@ -42,6 +42,14 @@ static inline bool PageFlag(const struct page *p, enum page_flag f) { return p->
 static inline void SetPageFlag(struct page *p, enum page_flag f) { p->flags |= 1UL << f; }
 static inline void ClearPageFlag(struct page *p, enum page_flag f) { p->flags &= ~(1UL << f); }
 
+/* A compound page's references live in its head (lab altmap). */
+static inline struct page *compound_head(struct page *page)
+{
+	uint64_t head = page->compound_head;
+
+	return head & 1 ? (struct page *)(head - 1) : page;
+}
+
 /* Physical <-> virtual through the direct map. */
 extern uint64_t kernel_va_pa_offset;  /* kernel image VA - PA */
 static inline void *__va(phys_addr_t pa) { return (void *)(pa + PAGE_OFFSET); }
@@ -68,6 +76,16 @@ typedef unsigned int gfp_t;
 
 #define MAX_ORDER 11   /* blocks of 2^0 .. 2^10 pages (4 MiB) */
 
+/* The order of a block of size bytes (a power-of-two number of pages). */
+static inline unsigned int get_order(uint64_t size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
 /* Allocate 2^order contiguous pages, refcount 1. NULL when none is free. */
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 /* Drop a reference; frees the block when it reaches zero. */
@@ -78,8 +96,12 @@ void free_pages(void *va, unsigned int order);
 static inline struct page *alloc_page(gfp_t gfp) { return alloc_pages(gfp, 0); }
 static inline void *get_zeroed_page(void) { return __get_free_pages(__GFP_ZERO, 0); }
 static inline void free_page(void *va) { free_pages(va, 0); }
+/* Make a block of 2^order pages (refcount 1) into as many order-0 pages,
+ * each with refcount 1, to be freed one by one with put_page(). */
+void split_page(struct page *page, unsigned int order);
 void get_page(struct page *page);
-/* Drop a reference to an order-0 page; free it at zero. */
+/* References of an order-0 page, or of the compound page it is part of.
+ * put_page() frees it at zero (a device page goes idle instead). */
 void put_page(struct page *page);
 
 /* Page counts for memstat(): see uapi/memstat.h. */

@@ -36,6 +36,9 @@ struct vm_operations_struct {
 	 * read-only: the caller then handles a write with do_wp_page().
 	 * 0 or a negative errno. NULL: every pte is made at mmap() time. */
 	int (*fault)(struct vm_area_struct *vma, uint64_t va, enum fault_access access);
+	/* A copy of a VMA was made (fork, or a split by munmap). NULL: no
+	 * per-mapping state to count. */
+	void (*open)(struct vm_area_struct *vma);
 	/* The mapping is going away: write back, drop references. */
 	void (*close)(struct vm_area_struct *vma);
 };

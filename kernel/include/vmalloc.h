@@ -9,6 +9,9 @@
  * address space is exhausted.
  */
 uint64_t get_vm_area(uint64_t size);
+/* The same, starting at a multiple of align (a power of two, at least
+ * PAGE_SIZE), so that a large mapping can use huge leaves. */
+uint64_t get_vm_area_aligned(uint64_t size, uint64_t align);
 void free_vm_area(uint64_t va);
 
 /*

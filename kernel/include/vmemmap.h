@@ -34,4 +34,26 @@ int vmemmap_populate(uint64_t start, uint64_t end, struct vmemmap_alloc *a,
  * Returns its physical address, 0 when none is left. */
 phys_addr_t vmemmap_alloc_block_buf(uint64_t size, struct vmemmap_alloc *a,
                                     struct vmem_altmap *altmap);
+/* ---- after boot: device memory (lab altmap) ---------------------------- */
+/* Blocks from the page allocator (split into order-0 pages, so unmapping
+ * frees them), tables from tables. */
+void vmemmap_hotplug_alloc_init(struct vmemmap_alloc *a, struct pgtable_alloc *tables);
+/*
+ * The memmap of compound pages of 2^shift pages from start_pfn to end_pfn
+ * (both multiples of 2^shift; memmap of at least two pages each): per
+ * compound page one head page and one tail page of struct pages, the tail
+ * page mapped again for the rest. Blocks from a (not an altmap). Returns 0
+ * or -ENOMEM (what was populated stays for vmemmap_depopulate()). Caller
+ * holds kernel_pgtable_lock. No TLB flush: only empty entries change.
+ */
+int vmemmap_populate_compound_pages(uint64_t start_pfn, uint64_t end_pfn, unsigned int shift,
+                                    struct vmemmap_alloc *a);
+/*
+ * Unmap the memmap range [start, end) (2 MiB aligned for 2 MiB blocks),
+ * put the pages of every block that has a struct page (RAM blocks; device
+ * blocks have none once their sections are gone), free emptied tables
+ * through a->tables, flush every hart. 0, or -ENOMEM if a split failed.
+ * Caller holds kernel_pgtable_lock.
+ */
+int vmemmap_depopulate(uint64_t start, uint64_t end, struct vmemmap_alloc *a);
 #endif

@@ -252,6 +252,13 @@ fail:
 	return err;
 }
 
+/* The driver behind a copied VMA counts its mappings. */
+static void vma_opened(struct vm_area_struct *v)
+{
+	if (v->vm_ops && v->vm_ops->open)
+		v->vm_ops->open(v);
+}
+
 /* Cut v at va: v keeps [vm_start, va), a new VMA gets [va, vm_end). */
 static int split_vma(struct mm_struct *mm, struct vm_area_struct *v, uint64_t va)
 {
@@ -264,6 +271,7 @@ static int split_vma(struct mm_struct *mm, struct vm_area_struct *v, uint64_t va
 	tail->vm_pgoff += (va - v->vm_start) >> PAGE_SHIFT;
 	if (tail->vm_file)
 		filedup(tail->vm_file);
+	vma_opened(tail);
 	v->vm_end = va;
 	v->vm_next = tail;
 	return 0;
@@ -386,6 +394,7 @@ int copy_vmas(struct mm_struct *dst, struct mm_struct *src)
 		if (copy->vm_file)
 			filedup(copy->vm_file);
 		copy->vm_mm = dst;
+		vma_opened(copy);
 		insert_vma(dst, copy);
 		if (copy_page_range(dst, src, v))
 			return -ENOMEM;

@@ -5,6 +5,7 @@
  * themselves, so boot stays cheap on a large guest.
  */
 #include "mm.h"
+#include "memremap.h"
 #include "memblock.h"
 #include "spinlock.h"
 #include "printk.h"
@@ -124,6 +125,10 @@ void __free_pages(struct page *page, unsigned int order)
 		panic("__free_pages: pfn 0x%lx refcount %d", page_to_pfn(page), page->refcount);
 	if (__atomic_sub_fetch(&page->refcount, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	if (PageFlag(page, PG_device)) {
+		free_zone_device_page(page);
+		return;
+	}
 	if (PageFlag(page, PG_reserved) || PageFlag(page, PG_buddy))
 		panic("__free_pages: pfn 0x%lx is %s", page_to_pfn(page),
 		      PageFlag(page, PG_reserved) ? "reserved" : "already free");
@@ -149,13 +154,25 @@ void free_pages(void *va, unsigned int order)
 	__free_pages(virt_to_page(va), order);
 }
 
+void split_page(struct page *page, unsigned int order)
+{
+	if (page->refcount != 1)
+		panic("split_page: pfn 0x%lx refcount %d", page_to_pfn(page), page->refcount);
+	for (uint64_t i = 1; i < 1UL << order; i++) {
+		page[i].refcount = 1;
+		page[i].mapcount = 0;
+	}
+}
+
 void get_page(struct page *page)
 {
+	page = compound_head(page);
 	__atomic_add_fetch(&page->refcount, 1, __ATOMIC_RELAXED);
 }
 
 void put_page(struct page *page)
 {
+	page = compound_head(page);
 	__free_pages(page, 0);
 }
 

@@ -23,7 +23,7 @@ static struct {
 	struct vm_area area[VM_AREAS_MAX];   /* sorted by va */
 } vmap = { .lock = { .name = "vmap" } };
 
-uint64_t get_vm_area(uint64_t size)
+uint64_t get_vm_area_aligned(uint64_t size, uint64_t align)
 {
 	uint64_t want = ALIGN_UP(size, PAGE_SIZE) + PAGE_SIZE;
 	uint64_t va = VMALLOC_START, found = 0;
@@ -32,11 +32,13 @@ uint64_t get_vm_area(uint64_t size)
 	spin_lock(&vmap.lock);
 	for (i = 0; i <= vmap.nr && vmap.nr < VM_AREAS_MAX; i++) {
 		uint64_t next = i < vmap.nr ? vmap.area[i].va : VMALLOC_END;
-		if (next - va >= want) {
+		va = ALIGN_UP(va, align);
+		if (va < next && next - va >= want) {
 			found = va;
 			break;
 		}
-		va = vmap.area[i].va + vmap.area[i].size;
+		if (i < vmap.nr)
+			va = vmap.area[i].va + vmap.area[i].size;
 	}
 	if (found) {
 		for (int j = vmap.nr; j > i; j--)
@@ -46,6 +48,11 @@ uint64_t get_vm_area(uint64_t size)
 	}
 	spin_unlock(&vmap.lock);
 	return found;
+}
+
+uint64_t get_vm_area(uint64_t size)
+{
+	return get_vm_area_aligned(size, PAGE_SIZE);
 }
 
 void free_vm_area(uint64_t va)
@@ -93,11 +100,21 @@ static void kernel_unmap(uint64_t va, uint64_t size, enum unmap_flags flags)
 	spin_unlock(&kernel_pgtable_lock);
 }
 
+/* The largest leaf a mapping of [pa, pa + len) can use throughout: a 1 GiB
+ * device BAR then costs no page-table page at all. */
+static uint64_t leaf_align(phys_addr_t pa, uint64_t len)
+{
+	for (int l = PT_LEVEL_PUD; l > PT_LEVEL_PTE; l--)
+		if (IS_ALIGNED(pa | len, LEVEL_SIZE(l)))
+			return LEVEL_SIZE(l);
+	return PAGE_SIZE;
+}
+
 void *ioremap(phys_addr_t pa, size_t size)
 {
 	phys_addr_t base = ALIGN_DOWN(pa, PAGE_SIZE);
 	uint64_t len = ALIGN_UP(pa + size, PAGE_SIZE) - base;
-	uint64_t va = get_vm_area(len);
+	uint64_t va = get_vm_area_aligned(len, leaf_align(base, len));
 
 	if (!va)
 		return NULL;

@@ -23,13 +23,15 @@ static void open_console(void)
 	dup(0);
 }
 
-/* Lab mixedmap's memory devices: nodes always exist; without the kernel's
- * `mixmem` option their mmap() fails with ENODEV. */
+/* The memory devices of labs mixedmap and altmap: nodes always exist;
+ * without the kernel's `mixmem` option or a pmem device their operations
+ * fail with ENODEV. */
 static void make_device_nodes(void)
 {
 	mkdir("/dev");   /* fails harmlessly once made */
 	mknod(MIXMEM_PATH, MIXMEM_MAJOR, 0);
 	mknod(PFNMEM_PATH, PFNMEM_MAJOR, 0);
+	mknod(PMEM_PATH, PMEM_MAJOR, 0);
 }
 
 static int start_shell(void)

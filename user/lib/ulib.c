@@ -183,6 +183,7 @@ static const struct errmsg errmsgs[] = {
 	{ ENOSYS, "function not implemented" },
 	{ ENOTEMPTY, "directory not empty" },
 	{ EOVERFLOW, "value too large" },
+	{ EOPNOTSUPP, "operation not supported" },
 };
 
 uint64 free_pages(void)

@@ -37,4 +37,5 @@
 #define ENOSYS  38
 #define ENOTEMPTY 39
 #define EOVERFLOW 75
+#define EOPNOTSUPP 95
 #endif
