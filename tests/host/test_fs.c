@@ -569,12 +569,12 @@ static void basic_links(void)
 
 static char dev_seen[16];
 
-static int fake_dev_read(enum addr_space where, uint64_t dst, int n)
+static int fake_dev_read(struct file *f, enum addr_space where, uint64_t dst, int n)
 {
 	return either_copyout(where, dst, "dev", MIN(n, 3)) < 0 ? -EFAULT : MIN(n, 3);
 }
 
-static int fake_dev_write(enum addr_space where, uint64_t src, int n)
+static int fake_dev_write(struct file *f, enum addr_space where, uint64_t src, int n)
 {
 	n = MIN(n, (int)sizeof(dev_seen) - 1);
 	return either_copyin(dev_seen, where, src, n) < 0 ? -EFAULT : n;
