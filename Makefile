@@ -139,9 +139,26 @@ QEMUOPTS = -machine virt -bios default -kernel $(B)/kernel/kernel.elf \
 	-global virtio-mmio.force-legacy=false \
 	-drive file=$(B)/fs.img,if=none,format=raw,id=disk0 \
 	-device virtio-blk-device,drive=disk0,bus=virtio-mmio-bus.0 \
-	-append "$(BOOTARGS)" $(QEMUEXTRA)
+	-append "$(BOOTARGS)" $(PMEMOPTS) $(QEMUEXTRA)
 
-qemu: all
+# Lab altmap: PMEM=<size> (1G, 4G, ...) adds a persistent-memory device
+# (ivshmem-plain) over the sparse file $(PMEMFILE), kept across boots.
+PMEM ?=
+PMEMFILE ?= $(B)/pmem0.img
+PMEMDEV = -object memory-backend-file,id=pm0,mem-path=$(PMEMFILE),size=$(PMEM),share=on \
+	-device ivshmem-plain,memdev=pm0
+PMEMOPTS = $(if $(PMEM),$(PMEMDEV))
+pmem-file:
+	@if [ -n "$(PMEM)" ]; then \
+	  want=$$(numfmt --from=iec $(PMEM)) || exit 1; \
+	  [ -e "$(PMEMFILE)" ] || truncate -s $$want $(PMEMFILE); \
+	  have=$$(stat -c %s $(PMEMFILE)); \
+	  if [ "$$have" != "$$want" ]; then \
+	    echo "$(PMEMFILE): holds a $$have-byte device, PMEM=$(PMEM) asks for $$want bytes;" \
+	         "remove it (its data goes) or pick another PMEMFILE=" >&2; exit 1; fi; \
+	fi
+
+qemu: all pmem-file
 	$(QEMU) $(QEMUOPTS)
 
 .gdbinit: scripts/gdbinit.tmpl
@@ -201,6 +218,6 @@ clean:
 # Fragments: host tests and other self-contained pieces.
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all kernel qemu qemu-gdb test grade handout labs-check clean
+.PHONY: all kernel qemu qemu-gdb pmem-file test grade handout labs-check clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

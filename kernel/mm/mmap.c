@@ -231,9 +231,8 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot, int
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!(v = alloc_vma(mm)))
 		return -ENOMEM;
-	*v = (struct vm_area_struct){.vm_flags = vm_flags_of(prot, flags),
-	                             .vm_pgoff = offset >> PAGE_SHIFT,
-	                             .vm_mm = mm};
+	*v = (struct vm_area_struct){
+	    .vm_flags = vm_flags_of(prot, flags), .vm_pgoff = offset >> PAGE_SHIFT, .vm_mm = mm};
 	if ((err = setup_mapping(v, prot, flags, file)))
 		goto fail;
 	if ((start = place_mapping(mm, addr, len, flags)) < 0) {
@@ -462,8 +461,9 @@ long sys_pageinfo(void)
 		return err;
 	if (pfn_valid(pi.pfn)) {
 		struct page *page = pfn_to_page(pi.pfn);
-		pi.flags |= PI_STRUCT_PAGE | (page->mapping && !PageFlag(page, PG_buddy) ? PI_PAGECACHE : 0);
-		pi.refcount = __atomic_load_n(&page->refcount, __ATOMIC_RELAXED);
+		pi.flags |= PI_STRUCT_PAGE |
+		            (page->mapping && !PageFlag(page, PG_buddy) ? PI_PAGECACHE : 0);
+		pi.refcount = page_ref_count(page);
 	}
 	return copyout(myproc()->mm, argaddr(2), &pi, sizeof(pi)) ? -EFAULT : 0;
 }

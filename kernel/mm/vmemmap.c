@@ -148,6 +148,7 @@ void vmemmap_hotplug_alloc_init(struct vmemmap_alloc *a, struct pgtable_alloc *t
 	*a = (struct vmemmap_alloc){.tables = tables, .block = buddy_block};
 }
 
+#if SOLUTION(altmap)
 /*
  * One compound page's memmap (2^shift struct pages at va): its own head
  * page, and one tail page that every further pte reuses, since all tail
@@ -197,6 +198,22 @@ int vmemmap_populate_compound_pages(uint64_t start_pfn, uint64_t end_pfn, unsign
 	}
 	return 0;
 }
+
+#else
+/*
+ * Lab altmap, exercise 2: vmemmap_populate_compound_pages(). For each
+ * compound page, map its first memmap page to a block of its own (the head
+ * and the first tail struct pages) and every further page of its memmap to
+ * one shared tail block, with populate_with_block() from lab pgtable.
+ * Blocks come from a->block(); the shared block's reference belongs to its
+ * ptes once they exist. Until then the memmap is populated in full.
+ */
+int vmemmap_populate_compound_pages(uint64_t start_pfn, uint64_t end_pfn, unsigned int shift,
+                                    struct vmemmap_alloc *a)
+{
+	return -ENOSYS;
+}
+#endif /* SOLUTION(altmap) */
 
 int vmemmap_depopulate(uint64_t start, uint64_t end, struct vmemmap_alloc *a)
 {

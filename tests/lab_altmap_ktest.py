@@ -1,0 +1,51 @@
+"""Lab altmap: the in-kernel tests of kernel/mm/altmap_test.c.
+
+The suite runs at boot on a machine with a 1 GiB pmem device whose memmap
+is on the device (pmem.map=dev): the vmem_altmap allocator on a synthetic
+altmap, the device layout formula, 20 rounds of offline/online of the real
+device (no page lost, alloc back to 0 each time) and a device page's
+reference count. Cases the handout's provided code passes are
+infrastructure (0 points); lab_altmap_memmap.py and lab_altmap_dedup.py
+check the figures the online/offline case prints.
+"""
+import pytest
+
+from grader import ktap
+from grader import pmem
+from grader import qemu
+
+LAB = "altmap"
+SUITE = "altmap"
+GIB = 1 << 30
+# KTAP case name -> (points, checks the student's work).
+CASES = {
+    "altmap_alloc_aligns": (10, True),
+    "altmap_free_returns_all": (5, True),
+    "pmem_layout_formula": (0, False),
+    "pmem_online_offline": (0, False),
+    "device_page_refcount": (0, False),
+}
+
+
+@pytest.fixture(scope="module")
+def ktap_results(build, time_factor, boot_slots, tmp_path_factory):
+    pool = qemu.MachinePool("lab_altmap_ktest", build.logs, kernel=build.kernel,
+                            image=build.image, time_factor=time_factor, slots=boot_slots)
+    try:
+        m = pmem.boot_pmem(pool, tmp_path_factory.mktemp("altmap") / "pmem0.img", GIB,
+                           f"ktest={SUITE} pmem.map=dev")
+        return ktap.parse(m.output), pool.log_paths
+    finally:
+        pool.kill_all()
+
+
+@pytest.mark.boot
+@pytest.mark.parametrize("case", [
+    pytest.param(c, marks=pytest.mark.lab(LAB, points=p, student=s))
+    for c, (p, s) in CASES.items()])
+def test_altmap_ktest(case, ktap_results):
+    suites, logs = ktap_results
+    results = suites.get(SUITE)
+    assert results is not None, f"no KTAP output for suite {SUITE} (logs: {logs})"
+    assert case in results, f"the kernel did not report case {case} (logs: {logs})"
+    assert results[case].ok, f"{case}: {results[case].reason} (logs: {logs})"
