@@ -126,7 +126,8 @@ COMPOUND_FALLBACK = "vmemmap_populate_compound_pages: not implemented (lab altma
 # persistence sub-commands.
 # kernel/mm/altmap_test.c, pmem_online_offline(): the diagnostic it ends with.
 ALTMAP_ROUNDS = (r"^\s*# (?P<rounds>\d+) rounds: memmap (?P<memmap>\d+) pages, RAM cost "
-                 r"(?P<ram_cost>\d+) pages, free pages offline (?P<free_offline>\d+)$")
+                 r"(?P<ram_cost>\d+) pages, free pages offline (?P<free_offline>\d+), "
+                 r"(?P<us>\d+) us$")
 PMEMTEST_CASE = (r"^pmemtest: (?P<number>\d+) (?P<name>[a-z_]+): (?P<verdict>ok|FAILED)"
                  r"(?:: (?P<why>.*))?$")
 PMEMTEST_DONE = "pmemtest: done"

@@ -65,8 +65,24 @@ def test_not_measured_has_no_number():
 def test_absent_rows_name_the_missing_labs():
     notes = [r["note"] for r in bench.absent_rows()]
     assert all(r["value"] is None for r in bench.absent_rows())
-    assert any("mixedmap not built yet" in n for n in notes)
-    assert any("altmap not built yet" in n for n in notes)
+    assert any("COW fault" in r["name"] and "not written yet" in r["note"]
+               for r in bench.absent_rows())
+    assert not any(r["group"] == "device memory" for r in bench.absent_rows())
+
+
+def test_device_rows_against_the_formulas():
+    size = 1 << 30
+    dev = "pmem0: 1024 MiB at 0x400000000 (pci 00:01.0 BAR2)\n"
+    line = ("pmem0: memmap online: map=ram align=2m: 0 pages on the device (altmap alloc 0 "
+            "align 0), 1078 in RAM, 8 table pages; RAM free pages down by {cost}\n"
+            "    # 20 rounds: memmap 1078 pages, RAM cost 1086 pages, free pages offline 1, "
+            "400000 us\n")
+    rows = bench.device_rows("compound 2m", size, "ram", "2m", (1.0, dev + line.format(cost=1086)))
+    assert rows[0]["value"] == 1086 and rows[0]["verdict"] == bench.OK
+    assert rows[1]["value"] == 20.0 and rows[1]["unit"] == "ms"
+    bad = bench.device_rows("compound 2m", size, "ram", "2m", (1.0, dev + line.format(cost=1087)))
+    assert bad[0]["verdict"] == bench.MISS
+    assert bench.device_rows("compound 2m", size, "ram", "2m", (1.0, ""))[0]["value"] is None
 
 
 def test_markdown_and_json(tmp_path):

@@ -12,8 +12,11 @@ __noreturn void usertrap_return(void);
 struct platform;
 void timer_init(const struct platform *plat);
 void timer_init_hart(void);
+/* Microseconds of the time CSR since boot (the device tree's timebase). */
+uint64_t time_us(void);
 void timer_interrupt(void);
 #define HZ 100   /* timer interrupts per second per hart */
+#define USEC_PER_SEC 1000000UL
 
 /* SMP (kernel/arch/riscv/smp.c). */
 void smp_boot_secondaries(const struct platform *plat, uint32_t boot_hartid);

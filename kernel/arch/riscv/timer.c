@@ -6,15 +6,25 @@
 #include "asm/csr.h"
 #include "asm/sbi.h"
 
-static uint64_t tick_interval;   /* timebase ticks per kernel tick */
+static uint64_t tick_interval; /* timebase ticks per kernel tick */
+static uint64_t timebase_hz;
 uint64_t ticks;
-struct spinlock tickslock = { .name = "time" };
+struct spinlock tickslock = {.name = "time"};
 
 void timer_init(const struct platform *plat)
 {
 	if (!plat->timebase_freq)
 		panic("timer_init: device tree has no timebase-frequency");
 	tick_interval = plat->timebase_freq / HZ;
+	timebase_hz = plat->timebase_freq;
+}
+
+uint64_t time_us(void)
+{
+	uint64_t t = csr_read_time();
+
+	/* Split so that t * 1000000 cannot overflow. */
+	return t / timebase_hz * USEC_PER_SEC + t % timebase_hz * USEC_PER_SEC / timebase_hz;
 }
 
 void timer_init_hart(void)
