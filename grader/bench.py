@@ -54,6 +54,7 @@ BUDGET_S = 540.0               # later stages are skipped past this (10 min tota
 MAKE_TIMEOUT_S = 600
 GRADE_TIMEOUT_S = 240
 BOOT_TIMEOUT_S = 30           # a hung boot costs this, then becomes a row
+COMMAND_TIMEOUT_S = 120       # a program run at the prompt (faultbench)
 OBJDUMP_PREFIXES = ("riscv64-unknown-elf-", "riscv64-linux-gnu-", "riscv64-elf-")
 LOAD_RE = re.compile(r"\t(lb|lh|lw|ld|lbu|lhu|lwu|flw|fld|c\.ld|c\.lw|c\.ldsp|c\.lwsp)\s")
 PROBE = "memmap_probe_pfn_to_page"
@@ -271,8 +272,10 @@ class Booter:
             return None
         return machines.make_dtb(self.dtb_dir, name, 2, memory, banks)
 
-    def boot(self, build, name, memory="512M", cpus=2, bootargs="", dtb=None, extra=()):
-        """(seconds to the prompt, console text); a failure raises BenchError."""
+    def boot(self, build, name, memory="512M", cpus=2, bootargs="", dtb=None, extra=(),
+             command=None):
+        """(seconds to the prompt, console text); a failure raises BenchError.
+        With command, it runs at the prompt first and its output is in the text."""
         m = qemu.Machine(build.kernel, build.image, memory=memory, cpus=cpus,
                          bootargs=bootargs, dtb=dtb, extra_args=list(extra), name=name,
                          log_dir=self.log_dir, slots=self.slots, gdb_port=0)
@@ -281,7 +284,10 @@ class Booter:
             started = time.monotonic()
             m.expect(re.escape(expect.INIT_STARTING_SH), BOOT_TIMEOUT_S)
             m.expect(expect.PROMPT_AT_LINE_START, BOOT_TIMEOUT_S)
-            return time.monotonic() - started, m.output
+            seconds = time.monotonic() - started
+            if command:
+                m.run(command, COMMAND_TIMEOUT_S)
+            return seconds, m.output
         except (qemu.MachineError, qemu.ConfigError) as e:
             raise BenchError(str(e).splitlines()[0] + f" (log {m.log_path})")
         finally:
@@ -488,7 +494,45 @@ def bench_memmap(booter, builds):
 # needs a 2 GiB device: a 1 GiB one has no whole 1 GiB page after its memmap.
 DEVICE_POINTS = [("map=ram", 1 << 30, "ram", "4k"), ("map=dev", 1 << 30, "dev", "4k"),
                  ("compound 2m", 1 << 30, "ram", "2m"), ("compound 1g", 2 << 30, "ram", "1g")]
+FAULT_KINDS = [("anon", "first-touch anonymous fault"),
+               ("file", "file fault (MAP_SHARED read, page not in the page cache)"),
+               ("mixed_page", "mixed fault with struct page"),
+               ("mixed_raw", "mixed fault without struct page"), ("cow", "COW fault")]
+FAULT_NOTES = {"file": "; the blocks come from disk, so the idle loop while the request "
+                       "is out counts too (varies a little from run to run)"}
+FORK_MIB = (1, 16, 64)
 DEVICE_RAM = [(0x80000000, 0x80000000 + (512 << 20))]   # the 512M machine
+
+
+def bench_faults(booter, build):
+    """user/bin/faultbench under -icount on one hart: instructions per first
+    touch of each kind of page, and per fork as touched memory grows."""
+    res = booter.boot(build, "faultbench", cpus=1, bootargs="mixmem", extra=ICOUNT_ARGS,
+                      command="faultbench")
+    return fault_rows(res[1])
+
+
+def fault_rows(text):
+    """The faultbench lines as rows; a missing figure is a row that says so."""
+    faults = {m["kind"]: m for m in re.finditer(expect.FAULTBENCH_FAULT, text, re.MULTILINE)}
+    forks = {int(m["mib"]): m for m in re.finditer(expect.FAULTBENCH_FORK, text, re.MULTILINE)}
+    rows = []
+    for kind, what in FAULT_KINDS:
+        name = f"instructions per {what}"
+        if kind in faults:
+            rows.append(row("faults", name, int(faults[kind]["insns"]), "instructions",
+                            note=f"mean of {faults[kind]['faults']} faults, -icount, 1 hart"
+                                 + FAULT_NOTES.get(kind, "")))
+        else:
+            rows.append(not_measured("faults", name, "faultbench printed no figure"))
+    for mib in FORK_MIB:
+        name = f"instructions per fork, {mib} MiB touched"
+        if mib in forks:
+            rows.append(row("faults", name, int(forks[mib]["insns"]), "instructions",
+                            note="least of 3 forks, -icount, 1 hart"))
+        else:
+            rows.append(not_measured("faults", name, "faultbench printed no figure"))
+    return rows
 
 
 def bench_device_memory(booter, build, out_dir):
@@ -657,23 +701,12 @@ def make_test_row():
 
 
 def absent_rows():
-    """Figures of labs and probes that do not exist yet: reasons, not numbers."""
-    faults = ("not measured: needs a user program that reads instret around each kind of "
-              "first touch; not written yet")
-    rows = [not_measured("grader", "make grade LAB=<each> (1 worker)",
+    """Figures of probes that do not exist yet: reasons, not numbers."""
+    return [not_measured("grader", "make grade LAB=<each> (1 worker)",
                          "not measured here: the bench runs each grade once, with 2 workers"),
             not_measured("pfn_to_page", "page_to_pfn instructions per call",
                          "not measured: the kernel has no page_to_pfn probe (only "
-                         "memmap_probe_pfn_to_page is noinline)"),
-            not_measured("faults", "instructions per first-touch anonymous fault",
-                         "not measured: needs a user program that touches pages between "
-                         "instret reads; only one new kernel file may be added"),
-            not_measured("faults", "instructions per fork (1/16/64 MiB touched)",
-                         "not measured: needs a user program, as above")]
-    for what in ("file fault", "mixed fault with struct page",
-                 "mixed fault without struct page", "COW fault"):
-        rows.append(not_measured("faults", f"instructions per {what}", faults))
-    return rows
+                         "memmap_probe_pfn_to_page is noinline)")]
 
 
 # ---- plots --------------------------------------------------------------------------
@@ -759,6 +792,7 @@ def run(out_dir, quick=False):
     rows += guarded("memmap", "memmap", bench_memmap, booter, builds)
     rows += guarded("pfn_to_page", "pfn_to_page", bench_pfn_to_page, booter, builds)
     if default:
+        rows += guarded("faults", "faultbench", bench_faults, booter, default)
         rows += guarded("device memory", "pmem", bench_device_memory, booter, default, out_dir)
     rows += staged_rows(clock, out_dir, quick)
     rows += [make_test_row()] + absent_rows()

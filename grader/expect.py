@@ -134,6 +134,12 @@ PMEMTEST_DONE = "pmemtest: done"
 PMEMTEST_WROTE = "pmemtest: wrote {seed}"
 PMEMTEST_CHECK_OK = "pmemtest: check ok"
 
+# ---- make bench -----------------------------------------------------------------
+# user/bin/faultbench.c: instructions per fault of each kind, per fork.
+FAULTBENCH_FAULT = (r"^faultbench: (?P<kind>[a-z_]+) (?P<insns>\d+) instructions per fault "
+                    r"\((?P<faults>\d+) faults\)$")
+FAULTBENCH_FORK = r"^faultbench: fork (?P<mib>\d+) MiB (?P<insns>\d+) instructions$"
+
 # ---- PCI -----------------------------------------------------------------------
 # kernel/drivers/pci.c: pci_init() prints the bridge, its windows, then each
 # function followed by its BARs. Numbers are hex except the bus range.

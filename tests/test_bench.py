@@ -65,9 +65,20 @@ def test_not_measured_has_no_number():
 def test_absent_rows_name_the_missing_labs():
     notes = [r["note"] for r in bench.absent_rows()]
     assert all(r["value"] is None for r in bench.absent_rows())
-    assert any("COW fault" in r["name"] and "not written yet" in r["note"]
-               for r in bench.absent_rows())
+    assert not any(r["group"] == "faults" for r in bench.absent_rows())
     assert not any(r["group"] == "device memory" for r in bench.absent_rows())
+
+
+def test_fault_rows():
+    text = ("faultbench: anon 3322 instructions per fault (32 faults)\n"
+            "faultbench: cow 3999 instructions per fault (32 faults)\n"
+            "faultbench: fork 16 MiB 1517775 instructions\n")
+    rows = {r["name"]: r for r in bench.fault_rows(text)}
+    assert rows["instructions per first-touch anonymous fault"]["value"] == 3322
+    assert rows["instructions per COW fault"]["value"] == 3999
+    assert rows["instructions per fork, 16 MiB touched"]["value"] == 1517775
+    missing = rows["instructions per fork, 64 MiB touched"]
+    assert missing["value"] is None and "no figure" in missing["note"]
 
 
 def test_device_rows_against_the_formulas():

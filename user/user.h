@@ -74,4 +74,14 @@ void vprintf(int, const char *, va_list);
 /* malloc (user/lib/umalloc.c). */
 void *malloc(uint);
 void free(void *);
+/* Instructions this hart has retired: exact under QEMU's -icount, host
+ * time otherwise. The kernel lets user mode read it (scounteren). */
+static inline uint64 rdinstret(void)
+{
+	uint64 n;
+
+	__asm__ volatile("rdinstret %0" : "=r"(n));
+	return n;
+}
+
 #endif

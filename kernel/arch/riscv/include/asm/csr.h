@@ -16,6 +16,11 @@
 #define SSTATUS_FS    (3UL << 13)  /* floating-point unit state */
 #define SSTATUS_SUM   (1UL << 18)  /* S-mode may touch user pages */
 
+/* scounteren: counters U-mode may read */
+#define SCOUNTEREN_CY (1UL << 0)   /* cycle */
+#define SCOUNTEREN_TM (1UL << 1)   /* time */
+#define SCOUNTEREN_IR (1UL << 2)   /* instret */
+
 /* sie / sip bits, and scause interrupt codes */
 #define IRQ_S_SOFT    1
 #define IRQ_S_TIMER   5
@@ -75,6 +80,7 @@ static inline uint64_t csr_read_satp(void) { return __csr_read(satp); }
 static inline void csr_write_satp(uint64_t v) { __csr_write(satp, v); }
 static inline uint64_t csr_read_time(void) { return __csr_read(time); }
 static inline uint64_t csr_read_instret(void) { return __csr_read(instret); }
+static inline void csr_write_scounteren(uint64_t v) { __csr_write(scounteren, v); }
 
 static inline void local_irq_enable(void) { csr_set_sstatus(SSTATUS_SIE); }
 static inline void local_irq_disable(void) { csr_clear_sstatus(SSTATUS_SIE); }
