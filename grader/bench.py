@@ -61,10 +61,13 @@ PROBE = "memmap_probe_pfn_to_page"
 
 # ---- lines of the bench KTAP suite (kernel/mm/memmap_bench.c) -------------------
 BENCH_BOOT = r"^\s*# bench: boot instret=(?P<instret>\d+) time=(?P<time>\d+)$"
-BENCH_PFN = (r"^\s*# bench: pfn_to_page calls=(?P<calls>\d+) instret=(?P<instret>\d+) "
+BENCH_PFN = (r"^\s*# bench: {fn} calls=(?P<calls>\d+) instret=(?P<instret>\d+) "
              r"baseline_instret=(?P<baseline>\d+)$")
+# The two conversions the kernel probes (kernel/mm/memmap.c), by name.
+PROBES = {"pfn_to_page": PROBE, "page_to_pfn": "memmap_probe_page_to_pfn"}
 
 NOT_BUILT = "not measured: lab {lab} not built yet"
+TEST_RUN_RECORD = os.path.join(ROOT, "build", "test-run.json")   # tests/conftest.py
 OK, MISS, NA = "ok", "MISS", "n-a"
 
 
@@ -162,11 +165,11 @@ def parse_bench_boot(text):
     return {k: int(v) for k, v in m.groupdict().items()}
 
 
-def parse_bench_pfn(text):
-    """The probe loop line -> {calls, instret, baseline}."""
-    m = re.search(BENCH_PFN, text, re.MULTILINE)
+def parse_bench_pfn(text, fn="pfn_to_page"):
+    """The probe loop line of fn -> {calls, instret, baseline}."""
+    m = re.search(BENCH_PFN.format(fn=fn), text, re.MULTILINE)
     if not m:
-        raise BenchError("no '# bench: pfn_to_page calls=...' line")
+        raise BenchError(f"no '# bench: {fn} calls=...' line")
     return {k: int(v) for k, v in m.groupdict().items()}
 
 
@@ -603,13 +606,13 @@ def objdump_tool():
     raise BenchError("no RISC-V objdump on PATH")
 
 
-def disassembly_counts(kernel):
-    """(instructions, loads) of the probe in one kernel."""
-    out = subprocess.run([objdump_tool(), "-d", f"--disassemble={PROBE}", kernel],
+def disassembly_counts(kernel, fn="pfn_to_page"):
+    """(instructions, loads) of fn's probe in one kernel."""
+    out = subprocess.run([objdump_tool(), "-d", f"--disassemble={PROBES[fn]}", kernel],
                          capture_output=True, text=True, timeout=60)
     if out.returncode != 0:
         raise BenchError(f"objdump failed: {out.stderr.strip()[:200]}")
-    return count_disassembly(function_lines(out.stdout, PROBE))
+    return count_disassembly(function_lines(out.stdout, PROBES[fn]))
 
 
 def bench_pfn_to_page(booter, builds):
@@ -623,33 +626,39 @@ def bench_pfn_to_page(booter, builds):
     return rows
 
 
-def pfn_target(model):
-    """Only vmemmap promises a bar; the other models' costs are the lesson."""
-    return f"0 loads, <= {VMEMMAP_MAX_INSNS} insns" if model == "vmemmap" else ""
+def pfn_target(model, fn="pfn_to_page"):
+    """Only vmemmap's pfn_to_page has a bar; the other costs are the lesson."""
+    if model == "vmemmap" and fn == "pfn_to_page":
+        return f"0 loads, <= {VMEMMAP_MAX_INSNS} insns"
+    return ""
 
 
 def pfn_rows(model, build, res):
-    """Disassembly row and measured row of one model."""
-    name = f"pfn_to_page, {model}: instructions / loads (disassembly)"
-    try:
-        insns, loads = disassembly_counts(build.kernel)
-        ok = loads == 0 and insns <= VMEMMAP_MAX_INSNS
-        rows = [row("pfn_to_page", name, [insns, loads], "insns / loads", pfn_target(model),
-                    (OK if ok else MISS) if model == "vmemmap" else NA)]
-    except (BenchError, subprocess.TimeoutExpired) as e:
-        insns, rows = None, [not_measured("pfn_to_page", name, str(e), pfn_target(model))]
-    rows.append(probe_row(model, insns, res))
+    """Disassembly row and measured row of each probe of one model."""
+    rows = []
+    for fn in PROBES:
+        name = f"{fn}, {model}: instructions / loads (disassembly)"
+        target = pfn_target(model, fn)
+        try:
+            insns, loads = disassembly_counts(build.kernel, fn)
+            ok = loads == 0 and insns <= VMEMMAP_MAX_INSNS
+            rows.append(row("pfn_to_page", name, [insns, loads], "insns / loads", target,
+                            (OK if ok else MISS) if target else NA))
+        except (BenchError, subprocess.TimeoutExpired) as e:
+            insns = None
+            rows.append(not_measured("pfn_to_page", name, str(e), target))
+        rows.append(probe_row(model, insns, res, fn))
     return rows
 
 
-def probe_row(model, insns, res):
+def probe_row(model, insns, res, fn="pfn_to_page"):
     """instret per call under -icount; it must agree with the disassembly."""
-    name = f"pfn_to_page, {model}: instret per call ({PROBE_PFNS} pfns, -icount)"
+    name = f"{fn}, {model}: instret per call ({PROBE_PFNS} pfns, -icount)"
     target = f"= disassembly ({insns})" if insns is not None else ""
     if isinstance(res, BenchError):
         return not_measured("pfn_to_page", name, str(res), target)
     try:
-        probe = parse_bench_pfn(res[1])
+        probe = parse_bench_pfn(res[1], fn)
     except BenchError as e:
         return not_measured("pfn_to_page", name, str(e), target)
     value = round(per_call(probe), 3)
@@ -692,21 +701,28 @@ def bench_grade(lab):
                verdict_below(seconds, GRADE_TARGET_S))
 
 
-def make_test_row():
-    """`make test` is too long to run beside other engineers' tests."""
-    return not_measured("grader", "make test (whole suite, 2 workers)",
-                        "not measured here: run separately (too long beside other "
-                        "engineers' tests; `make test` writes no results file to reuse)",
-                        f"< {TEST_TARGET_S:.0f} s")
+def make_test_row(record_path=TEST_RUN_RECORD):
+    """The last whole `make test`, as tests/conftest.py recorded it: the suite
+    is too long to run again inside the benchmark's budget."""
+    name, target = "make test (whole suite, last run)", f"< {TEST_TARGET_S:.0f} s"
+    try:
+        with open(record_path) as f:
+            rec = json.load(f)
+        seconds, workers = float(rec["seconds"]), int(rec["workers"])
+    except FileNotFoundError:
+        return not_measured("grader", name, f"no {record_path}: run `make test` first", target)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return not_measured("grader", name, f"{record_path} unreadable: {e}", target)
+    return row("grader", name, seconds, "s", target, verdict_below(seconds, TEST_TARGET_S),
+               f"{workers} workers, {rec.get('tests')} tests, {rec.get('failed')} failed, "
+               f"finished {rec.get('finished')}")
 
 
 def absent_rows():
     """Figures of probes that do not exist yet: reasons, not numbers."""
     return [not_measured("grader", "make grade LAB=<each> (1 worker)",
                          "not measured here: the bench runs each grade once, with 2 workers"),
-            not_measured("pfn_to_page", "page_to_pfn instructions per call",
-                         "not measured: the kernel has no page_to_pfn probe (only "
-                         "memmap_probe_pfn_to_page is noinline)")]
+]
 
 
 # ---- plots --------------------------------------------------------------------------

@@ -9,10 +9,13 @@
 Console logs go to build/logs/<test>-<n>.log and are kept; a failing test
 lists its logs in the report.
 """
+import datetime
 import fcntl
+import json
 import os
 import subprocess
 import sys
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -29,6 +32,8 @@ MAX_PARALLEL_BOOTS = 2    # QEMUs at once, across all workers
 MAKE_TIMEOUT = 1800       # seconds for a cold build
 MAKE_OUTPUT_LINES = 40    # lines of a failed make quoted in the report
 POOL_KEY = pytest.StashKey()
+STARTED_KEY = pytest.StashKey()
+TEST_RUN_RECORD = "test-run.json"   # in the build folder; read by grader/bench.py
 
 MARKERS = (
     "boot: boots the real kernel in QEMU (needs the build)",
@@ -66,6 +71,32 @@ def pytest_configure(config):
     if workers is not None and (not isinstance(workers, int) or workers > MAX_WORKERS):
         raise pytest.UsageError(
             f"-n {workers}: at most {MAX_WORKERS} workers (each runs QEMU)")
+
+
+def pytest_sessionstart(session):
+    session.stash[STARTED_KEY] = time.monotonic()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A whole-suite run (make test) leaves its time for `make bench`: the
+    suite is too long for the benchmark to run it again."""
+    config = session.config
+    if hasattr(config, "workerinput") or STARTED_KEY not in session.stash:
+        return
+    whole = (config.invocation_params.args[-1:] == ("tests",) and not config.option.keyword
+             and not config.getoption("grade", None))
+    if not whole:
+        return
+    record = {"seconds": round(time.monotonic() - session.stash[STARTED_KEY], 1),
+              "workers": getattr(config.option, "numprocesses", None) or 1,
+              "tests": session.testscollected, "failed": session.testsfailed,
+              "exitstatus": int(exitstatus),
+              "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(
+                  timespec="seconds")}
+    path = os.path.join(ROOT, config.getoption("build_dir"), TEST_RUN_RECORD)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(record, f, indent=1)
 
 
 @pytest.hookimpl(hookwrapper=True)

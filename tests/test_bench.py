@@ -69,6 +69,19 @@ def test_absent_rows_name_the_missing_labs():
     assert not any(r["group"] == "device memory" for r in bench.absent_rows())
 
 
+def test_make_test_row_reads_the_record(tmp_path):
+    path = tmp_path / "test-run.json"
+    assert bench.make_test_row(str(path))["value"] is None
+    path.write_text('{"seconds": 590.5, "workers": 2, "tests": 414, "failed": 0, '
+                    '"finished": "2026-12-04T19:31:44+00:00"}')
+    r = bench.make_test_row(str(path))
+    assert r["value"] == 590.5 and r["verdict"] == bench.OK and "414 tests" in r["note"]
+    path.write_text('{"seconds": 700, "workers": 2}')
+    assert bench.make_test_row(str(path))["verdict"] == bench.MISS
+    path.write_text("not json")
+    assert "unreadable" in bench.make_test_row(str(path))["note"]
+
+
 def test_fault_rows():
     text = ("faultbench: anon 3322 instructions per fault (32 faults)\n"
             "faultbench: cow 3999 instructions per fault (32 faults)\n"

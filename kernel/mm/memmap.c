@@ -78,3 +78,10 @@ memmap_probe_pfn_to_page(uint64_t pfn)
 {
 	return pfn_to_page(pfn);
 }
+
+/* The other direction, for the same reason. */
+__attribute__((noinline, used, optimize("omit-frame-pointer"))) uint64_t
+memmap_probe_page_to_pfn(struct page *page)
+{
+	return page_to_pfn(page);
+}

@@ -25,6 +25,7 @@ static uint64_t bench_pfns = BENCH_DEFAULT_PFNS;
 static volatile uint64_t bench_sink;
 
 struct page *memmap_probe_pfn_to_page(uint64_t pfn);
+uint64_t memmap_probe_page_to_pfn(struct page *page);
 
 /* A decimal count, 1..BENCH_MAX_PFNS. */
 static int set_bench(const char *v)
@@ -47,14 +48,6 @@ static int set_bench(const char *v)
 }
 early_param("bench", set_bench, "pfns per pfn_to_page probe loop");
 
-static inline uint64_t read_instret(void)
-{
-	uint64_t v;
-
-	__asm__ volatile("csrr %0, instret" : "=r"(v));
-	return v;
-}
-
 /* The baseline: the same call and return as the probe, with no body, so
  * the difference of the two loops is pfn_to_page's own instructions. */
 __attribute__((noinline, noipa, optimize("omit-frame-pointer"))) static struct page *
@@ -63,18 +56,42 @@ bench_probe_nop(uint64_t pfn)
 	return (struct page *)pfn;
 }
 
+__attribute__((noinline, noipa, optimize("omit-frame-pointer"))) static uint64_t
+bench_probe_page_nop(struct page *page)
+{
+	return (uint64_t)page;
+}
+
 /* instret spent calling fn once for each of n pfns of RAM, cycling. */
 static uint64_t probe_loop(struct page *(*fn)(uint64_t), uint64_t first, uint64_t span, uint64_t n)
 {
 	uint64_t acc = 0, pfn = first, last = first + span, start, end;
 
-	start = read_instret();
+	start = csr_read_instret();
 	for (uint64_t i = 0; i < n; i++) {
 		acc ^= (uint64_t)fn(pfn);
 		if (++pfn == last)
 			pfn = first;
 	}
-	end = read_instret();
+	end = csr_read_instret();
+	bench_sink = acc;
+	return end - start;
+}
+
+/* The same over the struct pages of those pfns, which the loop computes
+ * for both the probe and the baseline, so only fn's cost differs. */
+static uint64_t probe_page_loop(uint64_t (*fn)(struct page *), uint64_t first, uint64_t span,
+                                uint64_t n)
+{
+	uint64_t acc = 0, pfn = first, last = first + span, start, end;
+
+	start = csr_read_instret();
+	for (uint64_t i = 0; i < n; i++) {
+		acc ^= fn(pfn_to_page(pfn));
+		if (++pfn == last)
+			pfn = first;
+	}
+	end = csr_read_instret();
 	bench_sink = acc;
 	return end - start;
 }
@@ -82,7 +99,7 @@ static uint64_t probe_loop(struct page *(*fn)(uint64_t), uint64_t first, uint64_
 /* Where boot stands when the first process starts its tests. */
 static void bench_boot_counters(struct ktest *t)
 {
-	uint64_t instret = read_instret(), time = csr_read_time();
+	uint64_t instret = csr_read_instret(), time = csr_read_time();
 
 	ktest_diag("bench: boot instret=%lu time=%lu", instret, time);
 	KTEST_EXPECT(t, instret > 0);
@@ -101,6 +118,10 @@ static void bench_pfn_to_page(struct ktest *t)
 	nop = probe_loop(bench_probe_nop, first, span, bench_pfns);
 	probe = probe_loop(memmap_probe_pfn_to_page, first, span, bench_pfns);
 	ktest_diag("bench: pfn_to_page calls=%lu instret=%lu baseline_instret=%lu", bench_pfns,
+	           probe, nop);
+	nop = probe_page_loop(bench_probe_page_nop, first, span, bench_pfns);
+	probe = probe_page_loop(memmap_probe_page_to_pfn, first, span, bench_pfns);
+	ktest_diag("bench: page_to_pfn calls=%lu instret=%lu baseline_instret=%lu", bench_pfns,
 	           probe, nop);
 }
 
