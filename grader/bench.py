@@ -155,6 +155,19 @@ def write_results(rows, out_dir, meta):
     return text
 
 
+def publish(path, table, rows, meta):
+    """The table with when, where and how long it was measured."""
+    qemu_version = (meta.get("qemu") or ["QEMU version unknown"])[0]
+    head = (f"# `make bench`: the latest results\n\n"
+            f"Measured {meta['finished']} on {meta['host_cpus']} host CPUs "
+            f"(load average {meta['load_at_start']} at the start), {qemu_version}; "
+            f"the run took {meta['seconds']:.0f} s. Verdicts: {summary(rows)}.\n"
+            f"Regenerate with `make bench` (it rewrites this file).\n\n")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(head + table)
+
+
 # ---- parsers of console text ----------------------------------------------------
 
 def parse_bench_boot(text):
@@ -839,16 +852,25 @@ def staged_rows(clock, out_dir, quick):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(ROOT, "build", "bench"))
+    parser.add_argument("--publish", metavar="FILE",
+                        help="also write the table with its run's details to FILE "
+                             "(the copy the README links)")
     parser.add_argument("--quick", action="store_true",
                         help="skip the clean build and make grade (the slow host figures)")
     args = parser.parse_args(argv)
+    load = os.getloadavg()[0]   # other work on the host slows wall times
     rows, plot, seconds = run(args.out, args.quick)
     meta = {"seconds": round(seconds, 1), "host_cpus": os.cpu_count(),
+            "load_at_start": round(load, 2),
+            "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "plots": [p for p in plot if isinstance(p, str)],
             "qemu": subprocess.run([qemu.QEMU_BINARY, "--version"], capture_output=True,
                                    text=True).stdout.splitlines()[:1]}
     rows += [r for r in plot if isinstance(r, dict)]
-    print(write_results(rows, args.out, meta))
+    table = write_results(rows, args.out, meta)
+    print(table)
+    if args.publish:
+        publish(args.publish, table, rows, meta)
     print(f"bench: {summary(rows)} in {seconds:.0f} s; "
           f"{os.path.join(args.out, 'results.json')}, results.md, boot-vs-ram.png")
     return 0
