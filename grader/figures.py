@@ -12,6 +12,12 @@ they cannot drift from the code they explain:
     memmap-models.svg  the memmap of each memory model (FLATMEM, SPARSEMEM,
                        SPARSEMEM_VMEMMAP) on the lab vmemmap machines, from
                        sparse.h, mm.h, memlayout.h and grader/machines.py
+    altmap-layout.svg  a 16 GiB pmem device to scale: info block, memmap
+                       budget with its alignment loss, data (lab altmap),
+                       from pmem.h, mm.h, sparse.h and asm/pgtable.h,
+                       checked against grader/formulas.py pmem_layout
+    vmemmap-dedup.svg  the vmemmap ptes of one 2 MiB compound page, plain
+                       and deduplicated, with the 1 GiB figures (lab altmap)
 
 Usage: figures.py OUT_DIR [--root DIR] [--memlayout H] [--pgtable H]
 (--memlayout/--pgtable read another copy of a header: the handbook's test
@@ -39,6 +45,7 @@ MEMLAYOUT_H = os.path.join("kernel", "include", "memlayout.h")
 PGTABLE_H = os.path.join("kernel", "arch", "riscv", "include", "asm", "pgtable.h")
 SPARSE_H = os.path.join("kernel", "include", "sparse.h")
 MM_H = os.path.join("kernel", "include", "mm.h")
+PMEM_H = os.path.join("kernel", "include", "pmem.h")
 TOP = 1 << 64                 # one past the last 64-bit address
 UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
 
@@ -56,6 +63,7 @@ class Sources:
     root: str = ROOT
     memlayout: str = ""
     pgtable: str = ""
+    pmem: str = ""
 
     def header(self):
         """memlayout.h and asm/pgtable.h together: the layout uses VA_BITS."""
@@ -82,6 +90,20 @@ class Sources:
                                section_bits=section_bits, struct_page=page_size,
                                vmemmap_start=defs.value("VMEMMAP_START"),
                                vmemmap_size=defs.value("VMEMMAP_SIZE"))
+
+    def altmap_constants(self, defs):
+        """What lab altmap's figures need: the memmap's constants, the
+        pmd and pud shifts (2 MiB blocks and compound pages, 1 GiB compound
+        pages) and the info block's pages from pmem.h; a partial tree
+        without pmem.h uses grader/formulas.py's value, as above."""
+        memmap = self.memmap_constants(defs)
+        pmem = self.pmem or os.path.join(self.root, PMEM_H)
+        info_pages = CHeader.read(pmem).value("PMEM_INFO_PAGES") if os.path.exists(pmem) \
+            else formulas.PMEM_INFO_PAGES
+        return AltmapConstants(page_shift=memmap.page_shift, pmd_shift=defs.value("PMD_SHIFT"),
+                               pud_shift=defs.value("PUD_SHIFT"),
+                               section_bits=memmap.section_bits,
+                               struct_page=memmap.struct_page, info_pages=info_pages)
 
 
 # ---- number formatting -----------------------------------------------------------
@@ -691,6 +713,352 @@ def memmap_machines():
     return out
 
 
+# ---- lab altmap: a pmem device's layout, and the deduplicated vmemmap ---------------
+
+# The device the layout figure draws: the largest one the grader's 512 MiB
+# machine can hold (QEMU's 64-bit PCIe window there is 16 GiB, and a BAR is
+# a power of two, naturally aligned).
+ALTMAP_DEVICE = 16 * GIB
+INFO_COLOUR, DATA_COLOUR = "#e8a0a0", BANK_COLOUR
+ALTMAP_ROW, ALTMAP_BAR = 108, 22
+
+
+@dataclass
+class AltmapConstants:
+    page_shift: int       # asm/pgtable.h PAGE_SHIFT
+    pmd_shift: int        # asm/pgtable.h PMD_SHIFT: memmap blocks, the data start
+    pud_shift: int        # asm/pgtable.h PUD_SHIFT: pmem.align=1g compound pages
+    section_bits: int     # sparse.h SECTION_SIZE_BITS
+    struct_page: int      # mm.h STRUCT_PAGE_SIZE
+    info_pages: int       # pmem.h PMEM_INFO_PAGES: the altmap reserve
+
+    @property
+    def page(self):
+        return 1 << self.page_shift
+
+    def pages_of(self, shift):
+        return 1 << (shift - self.page_shift)
+
+
+@dataclass
+class AltmapLayout:
+    """A device in pages from its start (kernel/include/pmem.h), and what
+    onlining its memmap with 2 MiB blocks takes from the budget."""
+    pages: int            # the whole device
+    reserve: int          # the info block: altmap reserve
+    align: int            # pages skipped so that the first block starts on 2 MiB
+    memmap: int           # pages of struct page: altmap alloc
+    data: int             # the first data page: data_pfn_offset
+    block: int            # pages of one memmap block (2 MiB)
+    section: int          # pages of one memory section
+
+    @property
+    def budget(self):
+        return self.data - self.reserve
+
+    @property
+    def unused(self):
+        return self.budget - self.align - self.memmap
+
+
+def _up(x, a):
+    return -(-x // a) * a
+
+
+def altmap_layout(c, dev_size):
+    """The layout pmem_layout() in pmem.c gives a device of dev_size bytes,
+    worked out from the constants alone: one struct page per page, after
+    the info block, the data starting on the next 2 MiB."""
+    if dev_size % (1 << c.section_bits) or c.struct_page <= 0 or c.info_pages < 0:
+        raise FigureError(f"a {human_size(dev_size)} device with {c.struct_page}-byte struct "
+                          f"pages and {c.info_pages} info pages has no whole-block memmap")
+    pages, block = dev_size >> c.page_shift, c.pages_of(c.pmd_shift)
+    memmap = _up(pages * c.struct_page, c.page) // c.page
+    data = _up(c.info_pages * c.page + pages * c.struct_page, 1 << c.pmd_shift) // c.page
+    layout = AltmapLayout(pages, c.info_pages, _up(c.info_pages, block) - c.info_pages,
+                          memmap, data, block, c.pages_of(c.section_bits))
+    if layout.unused < 0:
+        raise FigureError(f"the memmap of a {human_size(dev_size)} device ({memmap} pages, "
+                          f"{layout.align} lost to alignment) does not fit its budget of "
+                          f"{layout.budget} pages")
+    return layout
+
+
+def check_altmap_layout(layout, dev_size):
+    """The grader holds the kernel to grader/formulas.py; a figure drawn
+    from headers that the formulas disagree with would teach wrong numbers."""
+    want = formulas.pmem_layout(dev_size)
+    got = {"reserve": layout.reserve, "budget": layout.budget, "data": layout.data,
+           "data_pages": layout.pages - layout.data}
+    online = formulas.pmem_memmap(dev_size, dev_size, "dev")   # a BAR aligned to its size
+    if got != want or (online["on_device"], online["align_pages"]) != (layout.memmap,
+                                                                        layout.align):
+        raise FigureError(
+            f"the kernel's headers give a {human_size(dev_size)} pmem device {got} with "
+            f"memmap {layout.memmap} align {layout.align}; grader/formulas.py gives {want} "
+            f"with memmap {online['on_device']} align {online['align_pages']}")
+
+
+def _exact_size(size):
+    """16126 MiB rather than ≈15.7 GiB: the largest unit in which size is
+    a whole number below 100000; human_size() when there is none."""
+    for u in range(len(UNITS) - 1, 0, -1):
+        if size % (1 << (10 * u)) == 0 and size >> (10 * u) < 100000:
+            return f"{size >> (10 * u)} {UNITS[u]}"
+    return human_size(size)
+
+
+def _altmap_bar(pic, y, lo, hi, layout, page):
+    """One to-scale bar of the pages [lo, hi): x_of(page number)."""
+    def x_of(p):
+        return PHYS_LEFT + (p - lo) * PHYS_WIDTH / (hi - lo)
+    first = layout.reserve + layout.align
+    parts = [(0, layout.reserve, INFO_COLOUR, "#9b3b3b", "info block (altmap reserve)"),
+             (layout.reserve, first, "url(#alignloss)", "#a07a2a",
+              "alignment loss (altmap align)"),
+             (first, first + layout.memmap, MEMMAP_RAM_COLOUR, "#3c7a32",
+              "memmap: 2 MiB blocks of struct page (altmap alloc)"),
+             (first + layout.memmap, layout.data, "#ffffff", "#888", "budget left unused"),
+             (layout.data, layout.pages, DATA_COLOUR, "#24527a", "data: /dev/pmem0")]
+    for s, e, fill, stroke, name in parts:
+        s, e = max(s, lo), min(e, hi)
+        if s >= e:
+            continue
+        w = max(x_of(e) - x_of(s), 1.5)      # visible, however thin; the labels say how thin
+        pic.rect(x_of(s), y, w, ALTMAP_BAR, fill=fill, stroke=stroke, stroke_width="0.8",
+                 tip=f"{name}: pages {s}–{e - 1} ({human_size((e - s) * page)})")
+    return x_of
+
+
+def _page_marks(pic, x_of, y, marks, lo, hi):
+    """Page numbers above a bar where they do not collide, first come first placed."""
+    placed = []
+    for p in marks:
+        if not lo <= p <= hi:
+            continue
+        x = x_of(p)
+        if any(abs(x - q) < 48 for q in placed):
+            continue
+        placed.append(x)
+        anchor = "start" if x - PHYS_LEFT < 20 else "end" if PHYS_LEFT + PHYS_WIDTH - x < 20 \
+            else "middle"
+        pic.line(x, y - 3, x, y + 1, stroke="#333")
+        pic.text(x, y - 6, str(p), text_anchor=anchor, font_family=MONO, font_size="10",
+                 tip=f"page {p}")
+
+
+def _magnified_below(pic, x_of, y, hi, what):
+    """A bracket under the part of a bar that the next row magnifies."""
+    x0, x1 = x_of(0), max(x_of(hi), x_of(0) + 3)
+    pic.path(f"M{x0:.1f} {y} v5 H{x1:.1f} v-5", fill="none", stroke="#a33")
+    pic.text(x1 + 6, y + 9, f"{what}, magnified below", font_size="10", fill="#a33")
+
+
+def altmap_layout_figure(c, dev_size=ALTMAP_DEVICE):
+    """The device three times, each row to scale (widths proportional to
+    bytes) and each a magnification of the start of the one above: the
+    whole device, its sections up to the first with data, and its pages up
+    to the end of the first memmap block, where the info block and the
+    alignment loss become visible."""
+    layout = altmap_layout(c, dev_size)
+    page, first = c.page, layout.reserve + layout.align
+    sections = (layout.data // layout.section + 1) * layout.section
+    zoom = first + layout.block
+    rows = [("whole device", 0, layout.pages),
+            (f"first {human_size(sections * page)}", 0, sections),
+            (f"first {human_size(zoom * page)}", 0, zoom)]
+    top = 56
+    height = top + ALTMAP_ROW * len(rows) + 86
+    pic = Svg(PHYS_LEFT + PHYS_WIDTH + 60, height,
+              title=f"The altmap layout of a {human_size(dev_size)} pmem device, to scale")
+    pic.raw(hatch_pattern("alignloss", colour="#e0b860", background="#fbf3df"))
+    pic.text(20, 18, f"a {human_size(dev_size)} pmem device with its memmap on the device "
+                     "(pmem.map=dev, vmemmap=2m)", font_weight="bold")
+    pic.text(20, 36, f"each row to scale (widths proportional to bytes) and a magnification of "
+                     f"the start of the row above; {c.struct_page} bytes of struct page per "
+                     f"{human_size(page)} page", font_size="11")
+    marks = [0, layout.reserve, first, layout.data, layout.pages]
+    for i, (name, lo, hi) in enumerate(rows):
+        y = top + ALTMAP_ROW * i
+        bar = y + 22
+        pic.text(20, bar + 10, name, font_weight="bold", font_size="11")
+        pic.text(20, bar + 24, f"{hi - lo} pages", font_size="10", fill="#59636e")
+        x_of = _altmap_bar(pic, bar, lo, hi, layout, page)
+        row_marks = marks + ([zoom] if i == 2 else [])
+        if i == 2 and layout.reserve:
+            _info_callout(pic, x_of, bar, layout, hi - lo)
+        if i == 1:
+            row_marks += list(range(layout.section, hi, layout.section))
+            for s in range(lo, hi + 1, layout.section):
+                pic.line(x_of(s), bar + ALTMAP_BAR, x_of(s), bar + ALTMAP_BAR + 4,
+                         stroke="#333")
+        _page_marks(pic, x_of, bar, row_marks, lo, hi)
+        for j, line in enumerate(_altmap_row_text(i, c, layout, page)):
+            pic.text(PHYS_LEFT, bar + ALTMAP_BAR + 16 + 14 * j, line, font_size="11")
+        if i + 1 < len(rows):
+            what = human_size(rows[i + 1][2] * page)
+            _magnified_below(pic, x_of, bar + ALTMAP_BAR + 47, rows[i + 1][2],
+                             f"the first {what}")
+    _altmap_legend(pic, height - 74)
+    pic.text(PHYS_LEFT, height - 40,
+             f"vmem_altmap once online: reserve {layout.reserve}, free {layout.budget} = align "
+             f"{layout.align} + alloc {layout.memmap}"
+             + (f" + {layout.unused} unused" if layout.unused else ": the budget used up "
+                "exactly"), font_size="11")
+    pic.text(PHYS_LEFT, height - 26,
+             f"with vmemmap=4k every block is one page: align 0, and "
+             f"{layout.align + layout.unused} pages of the budget stay unused", font_size="11")
+    pic.text(PHYS_LEFT, height - 12,
+             "the memmap describes every page of the device, the info block's and its own "
+             "included (PG_reserved)", font_size="11", fill="#59636e")
+    return pic
+
+
+def _info_callout(pic, x_of, bar, layout, span):
+    """The info block is a sliver even magnified: point at it and say so."""
+    x = x_of(layout.reserve)
+    true_width = PHYS_WIDTH * layout.reserve / span
+    label = f"◀ info block: page 0, {true_width:.1f} px at this scale (drawn 1.5 px)"
+    pic.rect(x + 6, bar + 5, 5.3 * len(label), 13, fill="#ffffff", stroke="none",
+             opacity="0.85")
+    pic.text(x + 8, bar + 15, label, font_size="10", fill="#9b3b3b")
+
+
+def _altmap_row_text(i, c, layout, page):
+    """The two lines under row i: what the row shows, in pages and sizes."""
+    first = layout.reserve + layout.align
+    nr_blocks = layout.memmap // layout.block
+    share = 100 * layout.data / layout.pages
+    if i == 0:
+        return [f"info block + memmap budget: pages 0–{layout.data - 1} "
+                f"({human_size(layout.data * page)}), {share:.2f}% of the device; the memmap "
+                f"alone is 1/{page // c.struct_page} of the device",
+                f"data: pages {layout.data}–{layout.pages - 1}, "
+                f"{layout.pages - layout.data} pages "
+                f"({_exact_size((layout.pages - layout.data) * page)}), at data_pfn_offset "
+                f"{layout.data} whatever pmem.map= says"]
+    if i == 1:
+        return [f"ticks: {human_size(layout.section * page)} sections; memmap: {nr_blocks} "
+                f"blocks of {human_size(layout.block * page)}, pages {first}–"
+                f"{first + layout.memmap - 1} (alloc {layout.memmap})",
+                f"block k holds the {layout.block * page // c.struct_page} struct pages of "
+                f"the device's section k; the data starts on the next "
+                f"{human_size(layout.block * page)} at page {layout.data}"]
+    return [f"page 0: the info block ({human_size(layout.reserve * page)}, reserve "
+            f"{layout.reserve}); pages {layout.reserve}–{first - 1}: skipped so that block 0 "
+            f"starts on {human_size(layout.block * page)} (align {layout.align})",
+            f"pages {first}–{first + layout.block - 1}: memmap block 0, the struct pages of "
+            f"device pages 0–{layout.block * page // c.struct_page - 1}"]
+
+
+def _altmap_legend(pic, y):
+    items = [(INFO_COLOUR, "#9b3b3b", "info block (reserve)"),
+             ("url(#alignloss)", "#a07a2a", "alignment loss (align)"),
+             (MEMMAP_RAM_COLOUR, "#3c7a32", "memmap blocks (alloc)"),
+             (DATA_COLOUR, "#24527a", "data (/dev/pmem0)")]
+    x = PHYS_LEFT
+    for fill, stroke, label in items:
+        pic.rect(x, y, 14, 12, fill=fill, stroke=stroke)
+        pic.text(x + 20, y + 10, label, font_size="11")
+        x += 44 + 7 * len(label)
+
+
+# The dedup picture: one compound page's memmap ptes, plain and shared.
+DEDUP_ROW, DEDUP_TOP, DEDUP_PANEL = 26, 76, 440
+ARROW_DEFS = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" '
+              'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+              '<path d="M0 0 L10 5 L0 10 z" fill="#444"/></marker></defs>')
+HEAD_COLOUR, TAIL_COLOUR = "#f5d9a8", "#b7dcae"
+PTE_BOX, PAGE_X = 178, 250        # width of a pte box; where the pages start
+
+
+def _dedup_ptes(pic, x, n, per_page, tip):
+    for k in range(n):
+        y = DEDUP_TOP + DEDUP_ROW * k
+        pic.rect(x, y, PTE_BOX, DEDUP_ROW - 6, fill="#f4f4f4", stroke="#666",
+                 tip=f"{tip}: pte {k} of the compound page's memmap")
+        pic.text(x + 6, y + 14, f"pte {k}: structs {k * per_page}–{(k + 1) * per_page - 1}",
+                 font_size="11", font_family=MONO)
+
+
+def _arrow(pic, x1, y1, x2, y2):
+    pic.line(x1, y1, x2, y2, stroke="#444", stroke_width="1.2", marker_end="url(#arrow)")
+
+
+def vmemmap_dedup(c):
+    """Left: the vmemmap of a 2 MiB compound page the plain way, one page
+    of RAM per pte. Right: deduplicated, the head page its own and every
+    further pte mapping one shared tail page; below, the 1 GiB figures."""
+    nr = c.pages_of(c.pmd_shift)
+    per_page = c.page // c.struct_page
+    n = nr * c.struct_page // c.page
+    nr_1g = c.pages_of(c.pud_shift)
+    n_1g = nr_1g * c.struct_page // c.page
+    if per_page < 1 or not 2 <= n <= 16:
+        raise FigureError(f"a {human_size(nr * c.page)} compound page has {n} memmap pages: "
+                          "the dedup figure draws 2 to 16")
+    height = DEDUP_TOP + DEDUP_ROW * n + 130
+    pic = Svg(2 * DEDUP_PANEL + 30, height,
+              title=f"The vmemmap of a {human_size(nr * c.page)} compound page, plain and "
+                    "deduplicated")
+    pic.raw(ARROW_DEFS)
+    pic.text(20, 18, f"the memmap of one {human_size(nr * c.page)} compound page: {nr} struct "
+                     f"pages × {c.struct_page} bytes = {n} vmemmap pages of "
+                     f"{human_size(c.page)} ({per_page} struct pages each)", font_weight="bold")
+    rows = DEDUP_ROW * n - 6
+    # plain
+    x = 20
+    pic.text(x, 44, "plain: every pte its own page", font_weight="bold")
+    pic.text(x, 60, "the memmap on the device (pmem.map=dev), or before exercise 2",
+             font_size="11", fill="#59636e")
+    _dedup_ptes(pic, x, n, per_page, "plain")
+    for k in range(n):
+        y = DEDUP_TOP + DEDUP_ROW * k
+        _arrow(pic, x + PTE_BOX + 2, y + 10, x + PAGE_X - 2, y + 10)
+        pic.rect(x + PAGE_X, y, 150, DEDUP_ROW - 6, fill=TAIL_COLOUR if k else HEAD_COLOUR,
+                 stroke="#3c7a32", tip=f"memmap page {k + 1} of {n}")
+        pic.text(x + PAGE_X + 6, y + 14, f"page {k + 1}: " + (
+            f"head + {per_page - 1} tails" if k == 0 else f"{per_page} tails"), font_size="11")
+    pic.text(x, DEDUP_TOP + rows + 24, f"{n} pages of memmap", font_weight="bold")
+    # deduplicated
+    x = DEDUP_PANEL + 10
+    pic.text(x, 44, "compound: the tail page shared", font_weight="bold")
+    pic.text(x, 60, "pmem.map=ram with pmem.align=2m (or 1g)", font_size="11", fill="#59636e")
+    _dedup_ptes(pic, x, n, per_page, "deduplicated")
+    pic.rect(x + PAGE_X, DEDUP_TOP, 170, DEDUP_ROW - 6, fill=HEAD_COLOUR, stroke="#a07a2a",
+             tip="the head page: its own block")
+    pic.text(x + PAGE_X + 6, DEDUP_TOP + 14, f"head page: head + {per_page - 1} tails",
+             font_size="11")
+    _arrow(pic, x + PTE_BOX + 2, DEDUP_TOP + 10, x + PAGE_X - 2, DEDUP_TOP + 10)
+    tail_y = DEDUP_TOP + DEDUP_ROW
+    tail_h = DEDUP_ROW * (n - 1) - 6
+    pic.rect(x + PAGE_X, tail_y, 170, tail_h, fill=TAIL_COLOUR, stroke="#3c7a32",
+             tip=f"the one tail page, mapped by ptes 1 to {n - 1}")
+    for j, line in enumerate(["the tail page:", f"{per_page} tail struct pages,",
+                              "all the same bytes;", f"mapped by {n - 1} ptes,",
+                              f"{n - 1} references"][:max(1, (tail_h - 4) // 15)]):
+        pic.text(x + PAGE_X + 10, tail_y + 18 + 15 * j, line, font_size="11")
+    for k in range(1, n):
+        y = DEDUP_TOP + DEDUP_ROW * k + 10
+        _arrow(pic, x + PTE_BOX + 2, y, x + PAGE_X - 2, y)
+    pic.text(x, DEDUP_TOP + rows + 24, f"2 pages of memmap: {n - 2} saved", font_weight="bold")
+    # what a tail holds, and the 1 GiB case
+    y = DEDUP_TOP + rows + 50
+    pic.text(20, y, "a tail struct page: flags PG_device, pgmap = the device's dev_pagemap, "
+                    "compound_head = head | 1, refcount 0 (get_page() counts on the head)",
+             font_size="11")
+    pic.text(20, y + 16, "page 0 of the memmap holds the head itself, so it stays a page of "
+                         "its own; a tail page serves one compound page only (its "
+                         "compound_head)", font_size="11")
+    pic.text(20, y + 40, f"a {human_size(nr_1g * c.page)} compound page (pmem.align=1g): "
+                         f"{nr_1g} struct pages = {n_1g} vmemmap pages "
+                         f"({human_size(n_1g * c.page)}) the plain way", font_weight="bold",
+             font_size="11")
+    pic.text(20, y + 56, f"deduplicated: pte 0 the head page, ptes 1–{n_1g - 1} the one tail "
+                         f"page: 2 pages, {n_1g - 2} saved", font_weight="bold", font_size="11")
+    return pic
+
+
 # ---- all of them -----------------------------------------------------------------
 
 FIGURES = {
@@ -699,6 +1067,10 @@ FIGURES = {
     "phys-machines.svg": "physical memory of the grader's machines (tests/)",
     "memmap-models.svg": "the memmap of each memory model on the lab vmemmap machines "
                          "(sparse.h, mm.h, memlayout.h)",
+    "altmap-layout.svg": "a 16 GiB pmem device to scale: info block, memmap budget, data "
+                         "(pmem.h, mm.h, sparse.h, grader/formulas.py)",
+    "vmemmap-dedup.svg": "the vmemmap of a compound page, plain and deduplicated "
+                         "(asm/pgtable.h, mm.h)",
 }
 
 
@@ -706,11 +1078,16 @@ def draw_all(sources):
     """{file name: Svg}; FigureError naming the constant that went wrong."""
     try:
         defs = sources.header()
+        altmap = sources.altmap_constants(defs)
+        layout = altmap_layout_figure(altmap)
+        check_altmap_layout(altmap_layout(altmap, ALTMAP_DEVICE), ALTMAP_DEVICE)
         return {"sv48-split.svg": sv48_split(defs),
                 "vm-layout.svg": vm_layout(defs),
                 "phys-machines.svg": phys_machines(grader_machines(sources.root)),
                 "memmap-models.svg": memmap_models(sources.memmap_constants(defs),
-                                                   memmap_machines())}
+                                                   memmap_machines()),
+                "altmap-layout.svg": layout,
+                "vmemmap-dedup.svg": vmemmap_dedup(altmap)}
     except (ConstantError, OSError) as e:
         raise FigureError(str(e)) from None
 

@@ -214,6 +214,8 @@ static int pmem_online_locked(void)
 	if (err == -ENOMEM && (pmem.pgmap.flags & PGMAP_ALTMAP_VALID)) {
 		/* Without a working altmap (the lab's handout) RAM must do. */
 		printf("pmem0: the device's memmap budget gave out (vmem_altmap): memmap in RAM\n");
+		/* From now on: later onlines would only fail the same way. */
+		pmem_map_mode = PMEM_MAP_RAM;
 		pmem.pgmap.flags &= ~PGMAP_ALTMAP_VALID;
 		err = memremap_pages(&pmem.pgmap);
 	}

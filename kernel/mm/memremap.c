@@ -8,6 +8,7 @@
 #include "vmemmap.h"
 #include "printk.h"
 #include "spinlock.h"
+#include "tlbflush.h"
 #include "uapi/errno.h"
 
 struct devmem_range {
@@ -174,6 +175,44 @@ static void unmap_direct(struct dev_pagemap *pgmap)
 	            UNMAP_KEEP_PAGES);
 }
 
+/* Free the table entry points at if it maps nothing; true if it did. */
+static bool free_if_empty(uint64_t *entry, struct pgtable_alloc *a)
+{
+	uint64_t *table = table_va(*entry), old = *entry;
+
+	for (uint64_t i = 0; i < PTRS_PER_TABLE; i++)
+		if (table[i])
+			return false;
+	WRITE_ONCE(*entry, 0);
+	a->free(a, PFN_PHYS(entry_pfn(old)));
+	a->nr_tables--;
+	return true;
+}
+
+/*
+ * A populate that failed between allocating a table and filling it leaves
+ * a table that maps nothing, and unmapping never reaches it (it prunes
+ * only after clearing an entry). Give back such pte and pmd tables in
+ * [start, end); the kernel half's pud tables stay, as always.
+ */
+static void free_empty_tables(uint64_t start, uint64_t end, struct pgtable_alloc *a)
+{
+	for (uint64_t va = ALIGN_DOWN(start, PUD_SIZE); va < end; va += PUD_SIZE) {
+		pud_t *pud = pud_offset(pgd_offset_pgd(swapper_pg_dir, va), va);
+		uint64_t last = MIN(va + PUD_SIZE, end);
+		if (pud_none(*pud) || pud_leaf(*pud))
+			continue;
+		for (uint64_t p = MAX(va, ALIGN_DOWN(start, PMD_SIZE)); p < last; p += PMD_SIZE) {
+			pmd_t *pmd = pmd_offset(pud, p);
+			if (!pmd_none(*pmd) && !pmd_leaf(*pmd))
+				free_if_empty(&pmd->pmd, a);
+		}
+		free_if_empty(&pud->pud, a);
+	}
+	/* No leaf was mapped, but walkers may cache the table entries. */
+	flush_tlb_kernel_range(start, end);
+}
+
 int memremap_pages(struct dev_pagemap *pgmap)
 {
 	uint64_t free_before = nr_free_pages(), memmap_start, memmap_end;
@@ -206,6 +245,7 @@ int memremap_pages(struct dev_pagemap *pgmap)
 	return 0;
 depopulate:
 	vmemmap_depopulate(memmap_start, memmap_end, &a);
+	free_empty_tables(memmap_start, memmap_end, &pgmap->tables);
 	if (pgmap_altmap(pgmap))
 		vmem_altmap_free(&pgmap->altmap, pgmap->altmap.alloc);
 	unmap_direct(pgmap);
