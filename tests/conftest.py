@@ -137,6 +137,19 @@ def model_build(pytestconfig, build):
 
 
 @pytest.fixture(scope="session")
+def fsck(build):
+    """The host file-system checker (mkfs/fsck.c), built once: its path."""
+    path = os.path.join(build.dir, "mkfs", "fsck")
+    with open(os.path.join(build.logs, ".host-tests.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        res = subprocess.run(["make", "-s", os.path.relpath(path, build.root)], cwd=build.root,
+                             capture_output=True, text=True, timeout=300)
+    if res.returncode != 0 or not os.path.exists(path):
+        pytest.fail(f"building fsck failed:\n{res.stdout}{res.stderr}", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
 def time_factor(build):
     """How much slower than the reference this host boots (>= 1)."""
     try:

@@ -13,6 +13,10 @@ struct platform;
 void timer_init(const struct platform *plat);
 void timer_init_hart(void);
 void timer_interrupt(void);
+/* Busy-wait us microseconds (by the time CSR). Any context; a wait before
+ * timer_init() is no wait. */
+void udelay(uint64_t us);
+#define USEC_PER_SEC 1000000UL
 #define HZ 100   /* timer interrupts per second per hart */
 
 /* SMP (kernel/arch/riscv/smp.c). */

@@ -7,6 +7,7 @@
 #include "asm/sbi.h"
 
 static uint64_t tick_interval;   /* timebase ticks per kernel tick */
+static uint64_t timebase_freq;   /* timebase ticks per second */
 uint64_t ticks;
 struct spinlock tickslock = { .name = "time" };
 
@@ -14,7 +15,17 @@ void timer_init(const struct platform *plat)
 {
 	if (!plat->timebase_freq)
 		panic("timer_init: device tree has no timebase-frequency");
+	timebase_freq = plat->timebase_freq;
 	tick_interval = plat->timebase_freq / HZ;
+}
+
+void udelay(uint64_t us)
+{
+	uint64_t start = csr_read_time();
+	uint64_t wait = us * timebase_freq / USEC_PER_SEC;
+
+	while (csr_read_time() - start < wait)
+		cpu_relax();
 }
 
 void timer_init_hart(void)

@@ -7,6 +7,7 @@
 #include "fault.h"
 #include "vmalloc.h"
 #include "printk.h"
+#include "fault_inject.h"
 #include "asm/csr.h"
 #include "asm/pgtable.h"
 
@@ -65,10 +66,17 @@ static bool is_page_fault(uint64_t cause)
 	       cause == EXC_INST_PAGE_FAULT;
 }
 
-/* Handle an interrupt; returns its code (IRQ_S_TIMER lets the caller yield). */
+/* Handle an interrupt; returns its code (IRQ_S_TIMER lets the caller yield).
+ * delay_irq= (fault_inject.h) makes it wait first, with interrupts off, as
+ * a slow handler or a busy hypervisor would: wakeups come late, and races
+ * between a request and its completion get room to show. */
 static uint64_t device_interrupt(uint64_t cause)
 {
 	uint64_t code = cause & ~SCAUSE_INTERRUPT;
+	uint64_t delay = fault_delay_us(FAULT_IRQ_DELAY);
+
+	if (delay)
+		udelay(delay);
 
 	if (code == IRQ_S_EXT)
 		handle_external_irq();
