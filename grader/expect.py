@@ -156,7 +156,7 @@ FUZZ_RESULT = (r"^fuzz: seed (?P<seed>\d+): (?P<verdict>ok|FAILED): "
                r"(?P<detail>.*)$")
 
 # user/bin/badargs.c: one line per bad-argument case, then the last line.
-BADARGS_CASE = (r"^badargs: (?P<call>[a-z]+): (?P<name>[^:]+): (?P<verdict>ok|FAILED)"
+BADARGS_CASE = (r"^badargs: (?P<call>[a-z_]+): (?P<name>[^:]+): (?P<verdict>ok|FAILED)"
                 r"(?:: (?P<why>.*))?$")
 BADARGS_DONE = "badargs: done"
 

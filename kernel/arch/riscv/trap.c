@@ -10,6 +10,7 @@
 #include "fault_inject.h"
 #include "asm/csr.h"
 #include "asm/pgtable.h"
+#include "asm/extable.h"
 
 _Static_assert(offsetof(struct trapframe, kernel_sp) == TF_KERNEL_SP, "trapframe layout");
 _Static_assert(offsetof(struct trapframe, kernel_tp) == TF_KERNEL_TP, "trapframe layout");
@@ -18,6 +19,7 @@ _Static_assert(offsetof(struct trapframe, ra) == TF_REG(1), "trapframe layout");
 _Static_assert(offsetof(struct trapframe, a0) == TF_REG(10), "trapframe layout");
 _Static_assert(offsetof(struct trapframe, t6) == TF_REG(31), "trapframe layout");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "trapframe layout");
+_Static_assert(sizeof(struct kernel_regs) == 16 * sizeof(uint64_t), "kernelvec saves 16 registers");
 
 extern char uservec[], kernelvec[];
 __noreturn void userret(struct trapframe *tf);
@@ -143,6 +145,32 @@ void usertrap_return(void)
 	userret(&p->tf);
 }
 
+static bool is_access_fault(uint64_t cause)
+{
+	return cause == EXC_LOAD_ACCESS || cause == EXC_STORE_ACCESS || cause == EXC_INST_ACCESS;
+}
+
+/*
+ * A fault the exception table expects (asm/extable.h): resume at its
+ * fixup. An instruction fetch fault reports the unfetchable target as
+ * sepc, so for those the probe's return address (the saved ra) is looked
+ * up too. Returns whether the fault was fixed up.
+ */
+static bool fixup_exception(uint64_t cause, const struct kernel_regs *regs)
+{
+	const struct exception_table_entry *e;
+
+	if (!is_page_fault(cause) && !is_access_fault(cause))
+		return false;
+	e = search_exception_tables(csr_read_sepc());
+	if (!e && (cause == EXC_INST_PAGE_FAULT || cause == EXC_INST_ACCESS))
+		e = search_exception_tables(regs->ra);
+	if (!e)
+		return false;
+	csr_write_sepc(e->fixup);
+	return true;
+}
+
 static __noreturn void kernel_exception(uint64_t cause)
 {
 	uint64_t stval = csr_read_stval(), sepc = csr_read_sepc();
@@ -154,15 +182,18 @@ static __noreturn void kernel_exception(uint64_t cause)
 	      stval, sepc, ksym_name(sepc));
 }
 
-void kerneltrap(void)
+void kerneltrap(struct kernel_regs *regs)
 {
 	uint64_t sepc = csr_read_sepc(), sstatus = csr_read_sstatus();
 	uint64_t cause = csr_read_scause();
 
 	if (!(sstatus & SSTATUS_SPP))
 		panic("kerneltrap: not from supervisor mode");
-	if (!(cause & SCAUSE_INTERRUPT))
+	if (!(cause & SCAUSE_INTERRUPT)) {
+		if (fixup_exception(cause, regs))
+			return;
 		kernel_exception(cause);
+	}
 	if (irqs_enabled())
 		panic("kerneltrap: interrupts enabled");
 	if (device_interrupt(cause) == IRQ_S_TIMER && myproc() &&
