@@ -163,7 +163,7 @@ FUZZ_RESULT = (r"^fuzz: seed (?P<seed>\d+): (?P<verdict>ok|FAILED): "
                r"(?P<detail>.*)$")
 
 # user/bin/badargs.c: one line per bad-argument case, then the last line.
-BADARGS_CASE = (r"^badargs: (?P<call>[a-z]+): (?P<name>[^:]+): (?P<verdict>ok|FAILED)"
+BADARGS_CASE = (r"^badargs: (?P<call>[a-z_]+): (?P<name>[^:]+): (?P<verdict>ok|FAILED)"
                 r"(?:: (?P<why>.*))?$")
 BADARGS_DONE = "badargs: done"
 
@@ -171,6 +171,20 @@ BADARGS_DONE = "badargs: done"
 FAILTEST_OP = (r"^failtest: (?P<name>[a-z]+): (?P<verdict>ok|FAILED): "
                r"(?P<detail>.*)$")
 FAILTEST_DONE = "failtest: done"
+
+# kernel/include/fault_inject.h: command-line fault injection.
+# kernel/lib/fault_inject.c: one boot line per site chosen, and at halt one
+# line of counters per site.
+FAULT_INJECT_CONFIG = r"^fault_inject: (?P<site>fail_page_alloc|fail_disk|delay_irq): seed \d+"
+FAULT_INJECT_COUNTERS = (r"^fault_inject: (?P<site>[a-z_]+): injected (?P<injected>\d+) "
+                         r"of (?P<calls>\d+) calls$")
+# user/bin/faultstat.c: the same counters, read while running.
+FAULTSTAT_SITE = (r"^faultstat: (?P<site>[a-z_]+): injected (?P<injected>\d+) "
+                  r"of (?P<calls>\d+) calls$")
+# user/bin/failrun.c: the command's exit status, last.
+FAILRUN_EXIT = r"^failrun: (?P<command>\S+): exit (?P<status>-?\d+)$"
+# kernel/fs/log.c fs_shutdown(): the first I/O error that stops all writing.
+FS_SHUTDOWN = r"^fs: I/O error \((?P<why>[^)]*)\): file system shut down"
 
 # ---- QEMU monitor -------------------------------------------------------------
 # hw/pci/pci.c (QEMU 7.2) `info pci`: a header per function, then one line

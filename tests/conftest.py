@@ -168,6 +168,44 @@ def model_build(pytestconfig, build):
 
 
 @pytest.fixture(scope="session")
+def stage_build(pytestconfig, build):
+    """stage_build("mixedmap"): the reference tree at that stage (make
+    STAGE=<lab>: labs up to it solved, later ones in their handout state) in
+    build/stage-<lab>, the folder `make grade LAB=<lab>` uses too, so the
+    two share one build. A Build."""
+    built = {}
+
+    def get(lab):
+        if lab not in built:
+            rel = os.path.join("build", f"stage-{lab}")
+            if not pytestconfig.getoption("no_make"):
+                _run_make(ROOT, rel, lab)
+            b = Build(root=ROOT, dir=os.path.join(ROOT, rel),
+                      kernel=os.path.join(ROOT, rel, "kernel", "kernel.elf"),
+                      image=os.path.join(ROOT, rel, "fs.img"), logs=build.logs)
+            for path in (b.kernel, b.image):
+                if not os.path.isfile(path):
+                    pytest.fail(f"the STAGE={lab} build has no {path}", pytrace=False)
+            built[lab] = b
+        return built[lab]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def fsck(build):
+    """The host file-system checker (mkfs/fsck.c), built once: its path."""
+    path = os.path.join(build.dir, "mkfs", "fsck")
+    with open(os.path.join(build.logs, ".host-tests.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        res = subprocess.run(["make", "-s", os.path.relpath(path, build.root)], cwd=build.root,
+                             capture_output=True, text=True, timeout=300)
+    if res.returncode != 0 or not os.path.exists(path):
+        pytest.fail(f"building fsck failed:\n{res.stdout}{res.stderr}", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
 def time_factor(build):
     """How much slower than the reference this host boots (>= 1)."""
     try:

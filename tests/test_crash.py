@@ -11,8 +11,6 @@ an operation, mid-transaction included). Then:
      every one of them shows in full, nothing after the one in flight exists;
   3. after a clean halt, the image checks clean again, with the log empty.
 """
-import fcntl
-import os
 import random
 import re
 import shutil
@@ -30,18 +28,6 @@ DONE_LINE = r"^crashload: op (\d+) done$"
 CHECK_OK = r"^crashload: check ok: (\d+) files intact$"
 FSCK_OK = "fsck: OK"
 RUN_TIMEOUT = 120
-
-
-@pytest.fixture(scope="module")
-def fsck(build):
-    path = os.path.join(build.dir, "mkfs", "fsck")
-    with open(os.path.join(build.logs, ".host-tests.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        res = subprocess.run(["make", "-s", os.path.relpath(path, build.root)], cwd=build.root,
-                             capture_output=True, text=True, timeout=300)
-    if res.returncode != 0 or not os.path.exists(path):
-        pytest.fail(f"building fsck failed:\n{res.stdout}{res.stderr}", pytrace=False)
-    return path
 
 
 def check_image(fsck, image, when):

@@ -12,6 +12,7 @@
 #include <uapi/errno.h>
 #include <uapi/memstat.h>
 #include <uapi/pageinfo.h>
+#include <uapi/faultstat.h>
 #include <uapi/mixmem.h>
 #include <uapi/pmem.h>
 #include <uapi/pgdump.h>
@@ -51,6 +52,8 @@ int munmap(void *, uint64);
 int ktest(const char *);
 int failnth(int);                /* fail the nth page allocation of this process */
 int pageinfo(int what, uint64 addr, struct pageinfo *); /* enum pageinfo_what */
+int faultstat(struct faultstat *); /* fault-injection counters (kernel/include/fault_inject.h) */
+int make_it_fail(int on);          /* 1: the fault_inject sites act on this process and its children */
 
 /* ulib (user/lib/ulib.c). */
 int stat(const char *, struct stat *);

@@ -27,6 +27,17 @@ static pgprot_t segment_prot(uint32_t flags)
 }
 
 /* Copy file bytes [off, off+n) to user va in mm (pages already mapped). */
+/* Exactly n bytes of the file at off: 0, readi's error (-EIO from the
+ * disk), or -ENOEXEC when the file is too short. */
+static int read_exact(struct inode *ip, void *dst, uint64_t off, uint32_t n)
+{
+	int r = readi(ip, ADDR_KERNEL, (uint64_t)dst, off, n);
+
+	if (r < 0)
+		return r;
+	return r == (int)n ? 0 : -ENOEXEC;
+}
+
 static int load_bytes(struct mm_struct *mm, struct inode *ip, uint64_t va,
 		      uint64_t off, uint64_t n)
 {
@@ -34,11 +45,12 @@ static int load_bytes(struct mm_struct *mm, struct inode *ip, uint64_t va,
 		pte_t *pte = walk(mm->pgd, va, NULL);
 		uint64_t chunk = MIN(n, PAGE_SIZE - (va & ~PAGE_MASK));
 		void *dst;
+		int err;
 		if (!pte)
 			return -ENOEXEC;
 		dst = (char *)__va(PFN_PHYS(pte_pfn(*pte))) + (va & ~PAGE_MASK);
-		if (readi(ip, ADDR_KERNEL, (uint64_t)dst, off, chunk) != (int)chunk)
-			return -ENOEXEC;
+		if ((err = read_exact(ip, dst, off, chunk)))
+			return err;
 		va += chunk;
 		off += chunk;
 		n -= chunk;
@@ -67,8 +79,8 @@ static int load_segments(struct mm_struct *mm, struct inode *ip, const struct el
 		return -ENOEXEC;
 	for (uint16_t i = 0; i < eh->phnum; i++) {
 		uint64_t off = eh->phoff + (uint64_t)i * sizeof(ph);
-		if (readi(ip, ADDR_KERNEL, (uint64_t)&ph, off, sizeof(ph)) != sizeof(ph))
-			return -ENOEXEC;
+		if ((err = read_exact(ip, &ph, off, sizeof(ph))))
+			return err;
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
 		if (!phdr_ok(&ph, ip->size))
@@ -112,8 +124,10 @@ static int64_t push_args(struct mm_struct *mm, char *const kargv[], int argc,
 
 static int read_header(struct inode *ip, struct elf64_hdr *eh)
 {
-	if (readi(ip, ADDR_KERNEL, (uint64_t)eh, 0, sizeof(*eh)) != sizeof(*eh))
-		return -ENOEXEC;
+	int err = read_exact(ip, eh, 0, sizeof(*eh));
+
+	if (err)
+		return err;
 	if (eh->magic != ELF_MAGIC || eh->ident[0] != ELFCLASS64 ||
 	    eh->machine != EM_RISCV || eh->type != ET_EXEC)
 		return -ENOEXEC;
@@ -125,19 +139,24 @@ static int build_image(const char *path, struct mm_struct *mm, uint64_t *entry)
 {
 	struct elf64_hdr eh;
 	struct inode *ip;
+	bool in_op = begin_op_readonly();
 	int err;
 
-	begin_op();
 	if (!(ip = namei(path))) {
-		end_op();
+		if (in_op)
+			end_op();
 		return -ENOENT;
 	}
-	ilock(ip);
-	err = read_header(ip, &eh);
-	if (!err)
-		err = load_segments(mm, ip, &eh);
-	iunlockput(ip);
-	end_op();
+	err = ilock(ip);
+	if (!err) {
+		err = read_header(ip, &eh);
+		if (!err)
+			err = load_segments(mm, ip, &eh);
+		iunlock(ip);
+	}
+	iput(ip);
+	if (in_op)
+		end_op();
 	*entry = eh.entry;
 	return err;
 }

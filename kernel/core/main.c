@@ -19,6 +19,7 @@
 #include "fs.h"
 #include "file.h"
 #include "printk.h"
+#include "fault_inject.h"
 #include "asm/csr.h"
 
 static struct platform platform;
@@ -59,6 +60,7 @@ __noreturn void kmain(uint64_t hartid, phys_addr_t fdt_pa)
 	/* The machine: device tree, then the command line it carries. */
 	parse_device_tree();
 	cmdline_parse(platform.bootargs);
+	fault_inject_report_config();
 
 	/* Memory: memblock, kernel page table, memmap, page allocator. */
 	memblock_init_from_platform(&platform);

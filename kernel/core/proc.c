@@ -20,7 +20,7 @@ struct cpu cpus[NCPU];
 int nr_cpus = 1;
 static struct proc proc_table[NPROC];
 static struct proc *initproc;
-static int next_pid = 1;
+static int next_pid = INIT_PID;
 static struct spinlock pid_lock = { .name = "next_pid" };
 /* Held while touching p->parent, so a parent's wakeup is never missed. */
 static struct spinlock wait_lock = { .name = "wait_lock" };
@@ -103,6 +103,7 @@ static void free_proc(struct proc *p)
 	p->chan = NULL;
 	p->killed = false;
 	p->fail_nth = 0;
+	p->make_it_fail = false;
 	p->xstate = 0;
 	p->state = UNUSED;
 }
@@ -166,6 +167,7 @@ int fork(void)
 			np->ofile[i] = filedup(p->ofile[i]);
 	np->cwd = idup(p->cwd);
 	strlcpy(np->name, p->name, sizeof(np->name));
+	np->make_it_fail = p->make_it_fail;   /* a workload's children fail too */
 	pid = np->pid;
 	spin_unlock(&np->lock);
 
@@ -205,9 +207,10 @@ void exit(int status)
 	/* Mappings go now, in process context: shared file pages are written
 	 * back, and the files they hold are closed. */
 	exit_mmap(p->mm);
-	begin_op();
+	bool in_op = begin_op_readonly();
 	iput(p->cwd);
-	end_op();
+	if (in_op)
+		end_op();
 	p->cwd = NULL;
 
 	spin_lock(&wait_lock);

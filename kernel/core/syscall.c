@@ -21,6 +21,7 @@ static const syscall_fn syscall_table[NR_SYSCALLS] = {
 	[SYS_ktest] = sys_ktest,     [SYS_pgdump] = sys_pgdump,
 	[SYS_mmap] = sys_mmap,       [SYS_munmap] = sys_munmap,
 	[SYS_failnth] = sys_failnth,  [SYS_pageinfo] = sys_pageinfo,
+	[SYS_faultstat] = sys_faultstat, [SYS_make_it_fail] = sys_make_it_fail,
 };
 
 /* Linux's convention: results in [-4095, -1] are errors. */

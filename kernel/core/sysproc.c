@@ -12,6 +12,7 @@
 #include "mmap.h"
 #include "filemap.h"
 #include "memremap.h"
+#include "fault_inject.h"
 #include "uapi/memstat.h"
 #include "asm/sbi.h"
 
@@ -96,6 +97,8 @@ long sys_memstat(void)
 
 long sys_halt(void)
 {
+	/* The last word of a fault-injection run: what was injected. */
+	fault_inject_report_counters();
 	printf("halt: powering off\n");
 	smp_stop_others();
 	sbi_shutdown(false);
@@ -112,6 +115,27 @@ long sys_failnth(void)
 		return -EINVAL;
 	myproc()->fail_nth = n;
 	return left;
+}
+
+/* faultstat(struct faultstat *): the fault-injection counters. 0 or -EFAULT. */
+long sys_faultstat(void)
+{
+	struct faultstat st;
+
+	fault_inject_stats(&st);
+	return copyout(myproc()->mm, argaddr(0), &st, sizeof(st));
+}
+
+/* make_it_fail(on): whether the command-line fault-injection sites act on
+ * this process (and the children it forks from now). 0 or -EINVAL. */
+long sys_make_it_fail(void)
+{
+	int on = argint(0);
+
+	if (on != 0 && on != 1)
+		return -EINVAL;
+	myproc()->make_it_fail = on;
+	return 0;
 }
 
 long sys_errno(void)

@@ -20,6 +20,7 @@
 #include "spinlock.h"
 #include "sleeplock.h"
 #include "printk.h"
+#include "fault_inject.h"
 #include "uapi/errno.h"
 
 /* Our queue size: three descriptors per request, so ten requests in flight.
@@ -483,6 +484,12 @@ static int check_request(const struct buf *b, enum blk_op op)
 }
 
 /*
+ * fail_disk= (fault_inject.h): the device carried the request out, and the
+ * driver reports it failed, for requests of processes that asked. For a
+ * write that is the hardest case for the file system: the block may or
+ * may not be on the disk.
+ */
+/*
  * Read or write block b->blockno to/from b->data and sleep until the device
  * is done. The caller holds b->lock (a sleeplock) and is a process. Returns
  * 0, or -EIO (with a report) for a block past the end of the disk, a write
@@ -492,6 +499,7 @@ int virtio_blk_rw(struct buf *b, enum blk_op op)
 {
 	uint16_t d[DESCS_PER_REQ];
 	uint8_t status;
+	bool injected;
 	int err;
 
 	if (!disk.ready)
@@ -514,9 +522,13 @@ int virtio_blk_rw(struct buf *b, enum blk_op op)
 	disk.owner[d[REQ_HDR]] = NULL;
 	free_chain(d[REQ_HDR]);
 	spin_unlock(&disk.lock);
+	injected = status == VIRTIO_BLK_S_OK && should_fail(FAULT_DISK);
+	if (injected)
+		status = VIRTIO_BLK_S_IOERR;
 	if (status != VIRTIO_BLK_S_OK) {
-		printf("virtio-blk: %s of block %u failed (status %u)\n",
-		       op == BLK_WRITE ? "write" : "read", b->blockno, status);
+		printf("virtio-blk: %s of block %u failed (status %u%s)\n",
+		       op == BLK_WRITE ? "write" : "read", b->blockno, status,
+		       injected ? ", injected" : "");
 		return -EIO;
 	}
 	return 0;

@@ -90,8 +90,12 @@ struct buf *bread(uint32_t dev, uint32_t blockno)
 	struct buf *b = bget(dev, blockno);
 
 	if (!b->valid) {
-		if (virtio_blk_rw(b, BLK_READ) < 0)
-			panic("bread: I/O error reading block %u", blockno);
+		/* A failed read leaves the buffer invalid: the next bread of
+		 * the block asks the disk again instead of trusting junk. */
+		if (virtio_blk_rw(b, BLK_READ) < 0) {
+			brelse(b);
+			return NULL;
+		}
 		b->valid = true;
 	}
 	return b;
@@ -107,12 +111,11 @@ struct buf *bget_zeroed(uint32_t dev, uint32_t blockno)
 	return b;
 }
 
-void bwrite(struct buf *b)
+int bwrite(struct buf *b)
 {
 	if (!sleep_is_held(&b->lock))
 		panic("bwrite: buffer not locked");
-	if (virtio_blk_rw(b, BLK_WRITE) < 0)
-		panic("bwrite: I/O error writing block %u", b->blockno);
+	return virtio_blk_rw(b, BLK_WRITE);
 }
 
 void brelse(struct buf *b)

@@ -75,9 +75,11 @@ void fileclose(struct file *f)
 	if (copy.type == FD_PIPE) {
 		pipeclose(copy.pipe, copy.writable ? PIPE_WRITE_END : PIPE_READ_END);
 	} else if (copy.type == FD_INODE || copy.type == FD_DEVICE) {
-		begin_op();
+		bool in_op = begin_op_readonly();
+
 		iput(copy.ip);
-		end_op();
+		if (in_op)
+			end_op();
 	}
 }
 
@@ -87,7 +89,7 @@ int filestat(struct file *f, uint64_t addr)
 
 	if (f->type != FD_INODE && f->type != FD_DEVICE)
 		return -EINVAL;
-	ilock(f->ip);
+	ilock_valid(f->ip);
 	stati(f->ip, &st);
 	iunlock(f->ip);
 	return copyout(myproc()->mm, addr, &st, sizeof(st)) < 0 ? -EFAULT : 0;
@@ -118,14 +120,14 @@ static int inode_read(struct file *f, uint64_t addr, int n)
 	while (done < n) {
 		int r;
 
-		ilock(f->ip);
+		ilock_valid(f->ip);
 		r = readi(f->ip, ADDR_KERNEL, (uint64_t)bounce, f->off, MIN(n - done, BOUNCE_BYTES));
 		iunlock(f->ip);
 		/* The offset moves only past bytes the caller received. */
 		if (r > 0 && copyout(myproc()->mm, addr + done, bounce, r) < 0)
 			r = -EFAULT;
 		if (r > 0) {
-			ilock(f->ip);
+			ilock_valid(f->ip);
 			f->off += r;
 			iunlock(f->ip);
 		}
@@ -171,8 +173,9 @@ static int inode_write(struct file *f, uint64_t addr, int n)
 
 		if (copyin(myproc()->mm, bounce, addr + done, chunk) < 0)
 			return done ? done : -EFAULT;
-		begin_op();
-		ilock(f->ip);
+		if ((r = begin_op()))
+			return done ? done : r;
+		ilock_valid(f->ip);
 		/* End the chunk on a block boundary so it spans at most
 		 * WRITE_CHUNK_BLOCKS blocks whatever the offset. */
 		chunk = MIN(chunk, (int)(WRITE_CHUNK_BLOCKS * BSIZE - f->off % BSIZE));

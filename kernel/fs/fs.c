@@ -38,6 +38,10 @@ enum bmap_mode { BMAP_LOOKUP, BMAP_ALLOC };
  */
 #define UNLINK_META_BLOCKS 3
 
+/* What bmap and balloc return when the disk failed a read they needed:
+ * not a block number (those are below sb.size, itself a uint32_t). */
+#define BLOCK_IO_ERROR UINT32_MAX
+
 static struct superblock sb;
 static uint32_t data_start;   /* first block after the bitmap */
 static uint32_t root_dev;
@@ -70,6 +74,8 @@ void fsinit(int dev)
 {
 	struct buf *bp = bread(dev, SB_BLOCKNO);
 
+	if (!bp)
+		panic("fsinit: disk %d: I/O error reading the superblock", dev);
 	memcpy(&sb, bp->data, sizeof(sb));
 	brelse(bp);
 	check_superblock(dev);
@@ -104,12 +110,17 @@ static int find_zero_bit(const uint8_t *map, uint32_t nbits)
 	return -1;
 }
 
-/* A zeroed block, or 0 when the disk is full. In a transaction. */
+/* A zeroed block, 0 when the disk is full, BLOCK_IO_ERROR when a bitmap
+ * block cannot be read. In a transaction. */
 static uint32_t balloc(uint32_t dev)
 {
 	for (uint32_t base = 0; base < sb.size; base += BPB) {
 		struct buf *bp = bread(dev, BBLOCK(base, sb));
-		int bit = find_zero_bit(bp->data, MIN((uint32_t)BPB, sb.size - base));
+		int bit;
+
+		if (!bp)
+			return BLOCK_IO_ERROR;
+		bit = find_zero_bit(bp->data, MIN((uint32_t)BPB, sb.size - base));
 
 		if (bit >= 0) {
 			bp->data[bit / 8] |= 1u << (bit % 8);
@@ -132,6 +143,11 @@ static void bfree(uint32_t dev, uint32_t blockno)
 	if (blockno < data_start || blockno >= sb.size)
 		panic("bfree: block %u outside the data area", blockno);
 	bp = bread(dev, BBLOCK(blockno, sb));
+	if (!bp) {
+		/* The caller has already dropped its pointer to the block. */
+		fs_shutdown("reading the bitmap to free a block");
+		return;
+	}
 	if (!(bp->data[byte] & mask))
 		panic("bfree: freeing free block %u", blockno);
 	bp->data[byte] &= ~mask;
@@ -190,9 +206,12 @@ struct inode *ialloc(uint32_t dev, int16_t type)
 {
 	for (uint32_t inum = ROOTINO; inum < sb.ninodes; inum++) {
 		struct buf *bp = bread(dev, IBLOCK(inum, sb));
-		struct dinode *dip = dinode_of(bp, inum);
+		struct dinode *dip;
 		struct inode *ip;
 
+		if (!bp)
+			return NULL;
+		dip = dinode_of(bp, inum);
 		if (dip->type != 0) {
 			brelse(bp);
 			continue;
@@ -213,7 +232,14 @@ struct inode *ialloc(uint32_t dev, int16_t type)
 void iupdate(struct inode *ip)
 {
 	struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
-	struct dinode *dip = dinode_of(bp, ip->inum);
+	struct dinode *dip;
+
+	if (!bp) {
+		/* The operation has changed the inode and cannot undo it. */
+		fs_shutdown("reading an inode block to update it");
+		return;
+	}
+	dip = dinode_of(bp, ip->inum);
 
 	dip->type = ip->type;
 	dip->major = ip->major;
@@ -233,10 +259,14 @@ struct inode *idup(struct inode *ip)
 	return ip;
 }
 
-static void iread(struct inode *ip)
+static int iread(struct inode *ip)
 {
 	struct buf *bp = bread(ip->dev, IBLOCK(ip->inum, sb));
-	struct dinode *dip = dinode_of(bp, ip->inum);
+	struct dinode *dip;
+
+	if (!bp)
+		return -EIO;
+	dip = dinode_of(bp, ip->inum);
 
 	ip->type = dip->type;
 	ip->major = dip->major;
@@ -248,15 +278,31 @@ static void iread(struct inode *ip)
 	ip->valid = true;
 	if (ip->type == 0)
 		panic("ilock: inode %u has no type", ip->inum);
+	return 0;
 }
 
-void ilock(struct inode *ip)
+int ilock(struct inode *ip)
 {
+	int err;
+
 	if (!ip || ip->ref < 1)
 		panic("ilock: unreferenced inode");
 	sleep_lock(&ip->lock);
+	if (ip->valid)
+		return 0;
+	err = iread(ip);
+	if (err)
+		sleep_unlock(&ip->lock);
+	return err;
+}
+
+void ilock_valid(struct inode *ip)
+{
+	if (!ip || ip->ref < 1)
+		panic("ilock_valid: unreferenced inode");
+	sleep_lock(&ip->lock);
 	if (!ip->valid)
-		iread(ip);
+		panic("ilock_valid: inode %u was never read in", ip->inum);
 }
 
 void iunlock(struct inode *ip)
@@ -299,7 +345,9 @@ static void evict_pages(struct inode *ip)
 void iput(struct inode *ip)
 {
 	spin_lock(&itable.lock);
-	if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
+	/* After a shutdown nothing may change on disk: an unlinked inode
+	 * stays allocated there (the reboot's fsck counts it as an orphan). */
+	if (ip->ref == 1 && ip->valid && ip->nlink == 0 && !fs_is_shut_down()) {
 		spin_unlock(&itable.lock);
 		ifree(ip);
 		spin_lock(&itable.lock);
@@ -331,7 +379,7 @@ void stati(struct inode *ip, struct stat *st)
  * The block number in *slot, allocating it first if it is missing and
  * mode allows. holder is the table block containing the slot (logged
  * when changed) or NULL for ip->addrs, which the caller writes back.
- * 0 when missing or the disk is full.
+ * 0 when missing or the disk is full, BLOCK_IO_ERROR from balloc.
  */
 static uint32_t map_slot(struct inode *ip, uint32_t *slot, struct buf *holder,
 			 enum bmap_mode mode)
@@ -339,6 +387,8 @@ static uint32_t map_slot(struct inode *ip, uint32_t *slot, struct buf *holder,
 	if (*slot == 0 && mode == BMAP_ALLOC) {
 		uint32_t blockno = balloc(ip->dev);
 
+		if (blockno == BLOCK_IO_ERROR)
+			return blockno;
 		if (blockno) {
 			*slot = blockno;
 			if (holder)
@@ -348,19 +398,25 @@ static uint32_t map_slot(struct inode *ip, uint32_t *slot, struct buf *holder,
 	return *slot;
 }
 
-/* Entry idx of the block-number table in block table. */
+/* Entry idx of the block-number table in block table (0: no table). */
 static uint32_t map_table(struct inode *ip, uint32_t table, uint32_t idx,
 			  enum bmap_mode mode)
 {
-	struct buf *bp = bread(ip->dev, table);
-	uint32_t blockno = map_slot(ip, (uint32_t *)bp->data + idx, bp, mode);
+	struct buf *bp;
+	uint32_t blockno;
 
+	if (table == 0 || table == BLOCK_IO_ERROR)
+		return table;
+	bp = bread(ip->dev, table);
+	if (!bp)
+		return BLOCK_IO_ERROR;
+	blockno = map_slot(ip, (uint32_t *)bp->data + idx, bp, mode);
 	brelse(bp);
 	return blockno;
 }
 
-/* The disk block holding block bn of the file, or 0 (missing, or no
- * space to allocate it). Caller holds ip's lock. */
+/* The disk block holding block bn of the file, 0 (missing, or no space
+ * to allocate it) or BLOCK_IO_ERROR. Caller holds ip's lock. */
 static uint32_t bmap(struct inode *ip, uint32_t bn, enum bmap_mode mode)
 {
 	uint32_t table, mid;
@@ -370,13 +426,13 @@ static uint32_t bmap(struct inode *ip, uint32_t bn, enum bmap_mode mode)
 	bn -= NDIRECT;
 	if (bn < NINDIRECT) {
 		table = map_slot(ip, &ip->addrs[INDIRECT_SLOT], NULL, mode);
-		return table ? map_table(ip, table, bn, mode) : 0;
+		return map_table(ip, table, bn, mode);
 	}
 	bn -= NINDIRECT;
 	if (bn < NDINDIRECT) {
 		table = map_slot(ip, &ip->addrs[DINDIRECT_SLOT], NULL, mode);
-		mid = table ? map_table(ip, table, bn / NINDIRECT, mode) : 0;
-		return mid ? map_table(ip, mid, bn % NINDIRECT, mode) : 0;
+		mid = map_table(ip, table, bn / NINDIRECT, mode);
+		return map_table(ip, mid, bn % NINDIRECT, mode);
 	}
 	panic("bmap: block %u beyond MAXFILE", (uint32_t)(bn + NDIRECT + NINDIRECT));
 }
@@ -385,7 +441,14 @@ static uint32_t bmap(struct inode *ip, uint32_t bn, enum bmap_mode mode)
 static void free_table(uint32_t dev, uint32_t table, enum map_depth depth)
 {
 	struct buf *bp = bread(dev, table);
-	uint32_t *entry = (uint32_t *)bp->data;
+	uint32_t *entry;
+
+	if (!bp) {
+		/* itrunc clears the pointer to the table regardless. */
+		fs_shutdown("reading a block-number table to free it");
+		return;
+	}
+	entry = (uint32_t *)bp->data;
 
 	for (uint32_t i = 0; i < NINDIRECT; i++) {
 		if (!entry[i])
@@ -432,7 +495,11 @@ static int copy_block_out(struct inode *ip, uint32_t blockno, uint32_t off,
 
 	if (!blockno)
 		return either_copyout(where, dst, hole_zeros + off, len);
+	if (blockno == BLOCK_IO_ERROR)
+		return -EIO;
 	bp = bread(ip->dev, blockno);
+	if (!bp)
+		return -EIO;
 	err = either_copyout(where, dst, bp->data + off, len);
 	brelse(bp);
 	return err;
@@ -460,7 +527,7 @@ int readi(struct inode *ip, enum addr_space where, uint64_t dst, uint64_t off64,
 		else
 			err = copy_block_out(ip, blockno, off % BSIZE, where, dst, m);
 		if (err < 0)
-			return tot ? (int)tot : -EFAULT;
+			return tot ? (int)tot : err;
 	}
 	return tot;
 }
@@ -472,8 +539,13 @@ static int copy_block_in(struct inode *ip, uint32_t blockno, uint32_t file_off,
 {
 	struct buf *bp = bread(ip->dev, blockno);
 	uint32_t off = file_off % BSIZE;
-	int err = either_copyin(bp->data + off, where, src, len);
-	uint8_t *cached = filemap_cached(ip, file_off);
+	uint8_t *cached;
+	int err;
+
+	if (!bp)
+		return -EIO;   /* nothing changed: neither block nor page */
+	err = either_copyin(bp->data + off, where, src, len);
+	cached = filemap_cached(ip, file_off);
 
 	/* Even a failed copy: the page must match what reaches the disk. */
 	if (cached)
@@ -503,8 +575,8 @@ int writei(struct inode *ip, enum addr_space where, uint64_t src, uint64_t off64
 	for (tot = 0; tot < n; tot += m, off += m, src += m) {
 		uint32_t blockno = bmap(ip, off / BSIZE, BMAP_ALLOC);
 
-		if (!blockno) {
-			err = -ENOSPC;
+		if (!blockno || blockno == BLOCK_IO_ERROR) {
+			err = blockno ? -EIO : -ENOSPC;
 			break;
 		}
 		m = MIN(n - tot, BSIZE - off % BSIZE);
@@ -526,37 +598,46 @@ int namecmp(const char *a, const char *b)
 	return strncmp(a, b, DIRSIZ);
 }
 
-static void read_dirent(struct inode *dp, uint32_t off, struct dirent *de)
+/* One entry; 0, or -EIO when the disk failed the read. */
+static int read_dirent(struct inode *dp, uint32_t off, struct dirent *de)
 {
-	if (readi(dp, ADDR_KERNEL, (uint64_t)de, off, sizeof(*de)) != sizeof(*de))
+	int r = readi(dp, ADDR_KERNEL, (uint64_t)de, off, sizeof(*de));
+
+	if (r < 0)
+		return r;
+	if (r != sizeof(*de))
 		panic("read_dirent: directory %u short at offset %u", dp->inum, off);
+	return 0;
 }
 
-/* The inode number name has in dp, and its entry's offset; 0 if absent. */
-static uint32_t dir_find(struct inode *dp, const char *name, uint32_t *poff)
+/* The inode number name has in dp (and its entry's offset), -ENOENT if
+ * absent, or -EIO. */
+static int dir_find(struct inode *dp, const char *name, uint32_t *poff)
 {
 	struct dirent de;
+	int err;
 
 	for (uint32_t off = 0; off < dp->size; off += sizeof(de)) {
-		read_dirent(dp, off, &de);
+		if ((err = read_dirent(dp, off, &de)))
+			return err;
 		if (de.inum != 0 && namecmp(name, de.name) == 0) {
 			if (poff)
 				*poff = off;
 			return de.inum;
 		}
 	}
-	return 0;
+	return -ENOENT;
 }
 
 int dirlookup(struct inode *dp, const char *name, uint32_t *poff, struct inode **ipp)
 {
-	uint32_t inum;
+	int inum;
 
 	if (dp->type != T_DIR)
 		panic("dirlookup: inode %u is not a directory", dp->inum);
 	inum = dir_find(dp, name, poff);
-	if (!inum)
-		return -ENOENT;
+	if (inum < 0)
+		return inum;
 	*ipp = iget(dp->dev, inum);
 	return *ipp ? 0 : -ENFILE;
 }
@@ -570,11 +651,13 @@ int dirlink(struct inode *dp, const char *name, uint32_t inum)
 
 	if (len > DIRSIZ)
 		return -ENAMETOOLONG;
-	if (dir_find(dp, name, NULL))
-		return -EEXIST;
+	r = dir_find(dp, name, NULL);
+	if (r != -ENOENT)
+		return r < 0 ? r : -EEXIST;
 	/* Reuse a free slot, or append. */
 	for (off = 0; off < dp->size; off += sizeof(de)) {
-		read_dirent(dp, off, &de);
+		if ((r = read_dirent(dp, off, &de)))
+			return r;
 		if (de.inum == 0)
 			break;
 	}
@@ -591,10 +674,10 @@ bool dir_is_empty(struct inode *dp)
 {
 	struct dirent de;
 
-	/* Skip "." and "..". */
+	/* Skip "." and "..". A directory that cannot be read counts as not
+	 * empty: refusing to remove it is the safe answer. */
 	for (uint32_t off = 2 * sizeof(de); off < dp->size; off += sizeof(de)) {
-		read_dirent(dp, off, &de);
-		if (de.inum != 0)
+		if (read_dirent(dp, off, &de) || de.inum != 0)
 			return false;
 	}
 	return true;
@@ -638,7 +721,7 @@ static struct inode *lookup_start(const char *path)
 int path_lookup(const char *path, enum lookup_intent intent, char *name,
 		struct inode **ipp)
 {
-	struct inode *ip, *next;
+	struct inode *ip, *next = NULL;
 	int len, err;
 
 	if (*path == '\0')
@@ -647,7 +730,10 @@ int path_lookup(const char *path, enum lookup_intent intent, char *name,
 	if (!ip)
 		return -ENFILE;
 	while ((len = next_elem(&path, name)) > 0) {
-		ilock(ip);
+		if ((err = ilock(ip))) {
+			iput(ip);
+			return err;
+		}
 		if (ip->type != T_DIR) {
 			iunlockput(ip);
 			return -ENOTDIR;

@@ -152,8 +152,8 @@ static int lookup_locked(const char *path, struct inode **ipp)
 	char name[NAME_BUF];
 	int err = path_lookup(path, LOOKUP_TARGET, name, ipp);
 
-	if (!err)
-		ilock(*ipp);
+	if (!err && (err = ilock(*ipp)))
+		iput(*ipp);
 	return err;
 }
 
@@ -161,9 +161,12 @@ static int lookup_locked(const char *path, struct inode **ipp)
  * open(O_CREATE), anything else is an error. */
 static int create_existing(struct inode *ip, int16_t type, struct inode **ipp)
 {
-	int err;
+	int err = ilock(ip);
 
-	ilock(ip);
+	if (err) {
+		iput(ip);
+		return err;
+	}
 	if (type == T_FILE && (ip->type == T_FILE || ip->type == T_DEVICE)) {
 		*ipp = ip;
 		return 0;
@@ -213,7 +216,13 @@ static int create_new(struct inode *dp, const char *name, int16_t type,
 	ip = ialloc(dp->dev, type);
 	if (!ip)
 		return -ENOSPC;
-	ilock(ip);
+	/* ialloc has just logged its block, so it is cached: this cannot
+	 * fail, but if it did the new inode would be left allocated. */
+	if ((err = ilock(ip))) {
+		fs_shutdown("reading a new inode");
+		iput(ip);
+		return err;
+	}
 	err = init_new_inode(dp, ip, name, major, minor);
 	if (err) {
 		ip->nlink = 0;   /* iput frees it and whatever it got */
@@ -236,7 +245,10 @@ static int create(const char *path, int16_t type, int16_t major, int16_t minor,
 
 	if (err)
 		return err;
-	ilock(dp);
+	if ((err = ilock(dp))) {
+		iput(dp);
+		return err;
+	}
 	err = dirlookup(dp, name, NULL, &ip);
 	if (err != -ENOENT) {
 		iunlockput(dp);
@@ -287,24 +299,45 @@ static int open_file(struct inode *ip, int flags)
 	return fd;
 }
 
+/* An open that creates or truncates writes the disk; any other open only
+ * reads, so it still works after a shutdown (see begin_op_readonly). */
+static bool open_writes(int flags)
+{
+	return flags & (O_CREATE | O_TRUNC);
+}
+
+/* 0 with *in_op telling whether end_op() is owed, or -EIO. */
+static int begin_open_op(int flags, bool *in_op)
+{
+	if (!open_writes(flags)) {
+		*in_op = begin_op_readonly();
+		return 0;
+	}
+	*in_op = true;
+	return begin_op();
+}
+
 long sys_open(void)
 {
 	char path[MAXPATH];
 	int flags = argint(1), fd, err;
 	struct inode *ip;
+	bool in_op;
 
 	if (!open_flags_valid(flags))
 		return -EINVAL;
 	err = argpath(0, path);
 	if (err)
 		return err;
-	begin_op();
+	if ((err = begin_open_op(flags, &in_op)))
+		return err;
 	if (flags & O_CREATE)
 		err = create(path, T_FILE, 0, 0, &ip);
 	else
 		err = lookup_locked(path, &ip);
 	if (err) {
-		end_op();
+		if (in_op)
+			end_op();
 		return err;
 	}
 	err = check_open(ip, flags);
@@ -313,7 +346,8 @@ long sys_open(void)
 		iunlockput(ip);
 	else
 		iunlock(ip);
-	end_op();
+	if (in_op)
+		end_op();
 	return fd;
 }
 
@@ -325,7 +359,8 @@ long sys_mkdir(void)
 
 	if (err)
 		return err;
-	begin_op();
+	if ((err = begin_op()))
+		return err;
 	err = create(path, T_DIR, 0, 0, &ip);
 	if (!err)
 		iunlockput(ip);
@@ -345,7 +380,8 @@ long sys_mknod(void)
 	err = argpath(0, path);
 	if (err)
 		return err;
-	begin_op();
+	if ((err = begin_op()))
+		return err;
 	err = create(path, T_DEVICE, major, minor, &ip);
 	if (!err)
 		iunlockput(ip);
@@ -359,22 +395,24 @@ long sys_chdir(void)
 	struct proc *p = myproc();
 	struct inode *ip;
 	int err = argpath(0, path);
+	bool in_op;
 
 	if (err)
 		return err;
-	begin_op();
+	in_op = begin_op_readonly();
 	err = lookup_locked(path, &ip);
 	if (!err && ip->type != T_DIR) {
 		iunlockput(ip);
 		err = -ENOTDIR;
 	}
-	if (err) {
-		end_op();
-		return err;
+	if (!err) {
+		iunlock(ip);
+		iput(p->cwd);
 	}
-	iunlock(ip);
-	iput(p->cwd);
-	end_op();
+	if (in_op)
+		end_op();
+	if (err)
+		return err;
 	p->cwd = ip;
 	return 0;
 }
@@ -390,7 +428,10 @@ static int link_into(const char *path, struct inode *ip)
 
 	if (err)
 		return err;
-	ilock(dp);
+	if ((err = ilock(dp))) {
+		iput(dp);
+		return err;
+	}
 	if (dp->dev != ip->dev)
 		err = -EXDEV;
 	else if (dp->nlink == 0)
@@ -409,7 +450,8 @@ long sys_link(void)
 
 	if ((err = argpath(0, old)) || (err = argpath(1, new)))
 		return err;
-	begin_op();
+	if ((err = begin_op()))
+		return err;
 	err = lookup_locked(old, &ip);
 	if (err)
 		goto out;
@@ -427,7 +469,7 @@ long sys_link(void)
 	iunlock(ip);
 	err = link_into(new, ip);
 	if (err) {
-		ilock(ip);
+		ilock_valid(ip);
 		ip->nlink--;
 		iupdate(ip);
 		iunlock(ip);
@@ -451,7 +493,10 @@ static int unlink_in(struct inode *dp, const char *name)
 	err = dirlookup(dp, name, &off, &ip);
 	if (err)
 		return err;
-	ilock(ip);
+	if ((err = ilock(ip))) {
+		iput(ip);
+		return err;
+	}
 	if (ip->nlink < 1)
 		panic("unlink_in: inode %u has no links", ip->inum);
 	if (ip->type == T_DIR && !dir_is_empty(ip)) {
@@ -459,7 +504,13 @@ static int unlink_in(struct inode *dp, const char *name)
 		return -ENOTEMPTY;
 	}
 	memset(&de, 0, sizeof(de));
-	if (writei(dp, ADDR_KERNEL, (uint64_t)&de, off, sizeof(de)) != sizeof(de))
+	/* An entry lies within one block: the write is all or nothing. */
+	err = writei(dp, ADDR_KERNEL, (uint64_t)&de, off, sizeof(de));
+	if (err < 0) {
+		iunlockput(ip);
+		return err;
+	}
+	if (err != sizeof(de))
 		panic("unlink_in: cannot clear entry in directory %u", dp->inum);
 	if (ip->type == T_DIR) {
 		dp->nlink--;   /* the child's ".." is gone */
@@ -479,14 +530,18 @@ long sys_unlink(void)
 
 	if (err)
 		return err;
-	begin_op();
+	if ((err = begin_op()))
+		return err;
 	err = path_lookup(path, LOOKUP_PARENT, name, &dp);
 	if (err == -EEXIST)
 		err = -EBUSY;   /* path names the root itself */
 	if (!err) {
-		ilock(dp);
-		err = unlink_in(dp, name);
-		iunlockput(dp);
+		err = ilock(dp);
+		if (!err) {
+			err = unlink_in(dp, name);
+			iunlock(dp);
+		}
+		iput(dp);
 	}
 	end_op();
 	return err;

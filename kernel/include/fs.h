@@ -20,13 +20,15 @@ struct stat;
 /* ---- buffer cache (kernel/fs/bio.c) ---- */
 void binit(void);
 /* A locked buffer holding the block's contents; sleeps for a free buffer
- * when all are in use. Panics on a disk I/O error. */
-struct buf *bread(uint32_t dev, uint32_t blockno);
+ * when all are in use. NULL when the disk failed the read (the caller
+ * reports -EIO; the block is read again next time). */
+__must_check struct buf *bread(uint32_t dev, uint32_t blockno);
 /* A locked buffer for a block about to be overwritten whole: zeroed,
  * without reading the disk. */
 struct buf *bget_zeroed(uint32_t dev, uint32_t blockno);
-/* Write b to disk now. Caller holds b's lock. Panics on I/O error. */
-void bwrite(struct buf *b);
+/* Write b to disk now. Caller holds b's lock. 0, or -EIO when the disk
+ * failed the write (the block's contents on disk are then unknown). */
+__must_check int bwrite(struct buf *b);
 /* Unlock b and drop the caller's reference. */
 void brelse(struct buf *b);
 /* Keep b in the cache (the log holds it until it is installed). */
@@ -37,9 +39,21 @@ void bunpin(struct buf *b);
 /* Recover a committed transaction, if any, then start logging on dev. */
 void initlog(uint32_t dev, const struct superblock *sb);
 /* Bracket a file-system operation: writes between them reach the disk
- * all together or not at all. begin_op sleeps while the log is full. */
-void begin_op(void);
+ * all together or not at all. begin_op sleeps while the log is full; it
+ * returns 0, or -EIO once the file system has shut down after an I/O
+ * error (then the caller must not call end_op). */
+__must_check int begin_op(void);
 void end_op(void);
+/* Stop all further changes from reaching the disk, after an I/O error
+ * that left an operation unable to finish (why names it). Idempotent. */
+void fs_shutdown(const char *why);
+/* For callers that only read but may drop an inode's last reference
+ * (lookups in exec and chdir, close, exit): begin_op(), or after a
+ * shutdown nothing, since iput() then frees nothing on disk. Returns
+ * whether the caller owes an end_op(). */
+__must_check bool begin_op_readonly(void);
+/* Whether fs_shutdown() has happened. */
+bool fs_is_shut_down(void);
 /* Record that b was modified, in place of bwrite(). Caller holds b's lock
  * and is inside begin_op/end_op. Panics if the transaction is too big. */
 void log_write(struct buf *b);
@@ -82,12 +96,19 @@ void fsinit(int dev);
 /* A new, unlocked inode of type on dev, or NULL when the disk has no free
  * inode (or the in-memory table is full). In a transaction. */
 struct inode *ialloc(uint32_t dev, int16_t type);
-/* Copy ip's fields to disk. Caller holds ip's lock, in a transaction. */
+/* Copy ip's fields to disk. Caller holds ip's lock, in a transaction. An
+ * I/O error reading the inode block shuts the file system down. */
 void iupdate(struct inode *ip);
 /* Another reference to ip (ip = idup(ip1) idiom). */
 struct inode *idup(struct inode *ip);
-/* Lock ip, reading it from disk if needed. Panics on a free inode. */
-void ilock(struct inode *ip);
+/* Lock ip, reading it from disk if needed: 0, or -EIO (ip is then not
+ * locked; the caller still holds its reference). Cannot fail for an inode
+ * locked before while the caller held its reference. Panics on a free
+ * inode. */
+__must_check int ilock(struct inode *ip);
+/* Lock an inode already read in: an open file's, or one the caller locked
+ * before and kept a reference to. Cannot fail; panics if ip is not valid. */
+void ilock_valid(struct inode *ip);
 void iunlock(struct inode *ip);
 /* Drop a reference; the last one to an unlinked inode frees it and its
  * blocks. In a transaction. */

@@ -57,8 +57,12 @@ struct proc {
 	struct inode *cwd;
 	int last_errno;           /* reason for the last failed syscall */
 	int fail_nth;             /* fault injection: the nth page allocation fails (0: none) */
+	bool make_it_fail;        /* fault injection: the command-line sites act on it */
 	char name[16];
 };
+
+/* The first process's pid: userinit() makes it before any other. */
+#define INIT_PID 1
 
 /* The running process, or NULL in the scheduler. */
 struct proc *myproc(void);

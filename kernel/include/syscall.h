@@ -28,7 +28,7 @@ long sys_fork(void), sys_exit(void), sys_wait(void), sys_kill(void);
 long sys_getpid(void), sys_sbrk(void), sys_sleep(void), sys_uptime(void);
 long sys_memstat(void), sys_halt(void), sys_errno(void), sys_ktest(void);
 long sys_pgdump(void), sys_mmap(void), sys_munmap(void), sys_failnth(void);
-long sys_pageinfo(void);
+long sys_pageinfo(void), sys_faultstat(void), sys_make_it_fail(void);
 /* kernel/core/exec.c: */
 long sys_exec(void);
 /* kernel/fs/sysfile.c: */

@@ -12,9 +12,13 @@ __noreturn void usertrap_return(void);
 struct platform;
 void timer_init(const struct platform *plat);
 void timer_init_hart(void);
-/* Microseconds of the time CSR since boot (the device tree's timebase). */
+/* Microseconds of the time CSR since boot (the device tree's timebase);
+ * 0 before timer_init(). */
 uint64_t time_us(void);
 void timer_interrupt(void);
+/* Busy-wait us microseconds (by the time CSR). Any context; a wait before
+ * timer_init() is no wait. */
+void udelay(uint64_t us);
 #define HZ 100   /* timer interrupts per second per hart */
 #define USEC_PER_SEC 1000000UL
 

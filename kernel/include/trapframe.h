@@ -24,5 +24,13 @@ struct trapframe {
 	uint64_t s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
 	uint64_t t3, t4, t5, t6;
 };
+
+/* Caller-saved registers of an S-mode trap, as kernelvec (trap.S) pushes
+ * them on the kernel stack; kerneltrap() gets a pointer to them. */
+struct kernel_regs {
+	uint64_t ra, t0, t1, t2;
+	uint64_t a0, a1, a2, a3, a4, a5, a6, a7;
+	uint64_t t3, t4, t5, t6;
+};
 #endif
 #endif

@@ -22,6 +22,7 @@ typedef long ssize_t;
 #define GiB(x) ((uint64_t)(x) << 30)
 
 #define __unused __attribute__((unused))
+#define __must_check __attribute__((warn_unused_result))
 #define __noreturn __attribute__((noreturn))
 #define __aligned(x) __attribute__((aligned(x)))
 #define __section(s) __attribute__((section(s)))

@@ -81,8 +81,10 @@ int filemap_writeback(struct inode *ip, struct page *page)
 	uint64_t off = page->index << PAGE_SHIFT;
 	int r = 0;
 
-	begin_op();
-	ilock(ip);
+	/* After a shutdown the page's changes cannot reach the disk. */
+	if ((r = begin_op()))
+		return r;
+	ilock_valid(ip);
 	if (page->mapping == ip && off < ip->size)
 		r = writei(ip, ADDR_KERNEL, (uint64_t)page_address(page), off,
 		           MIN(PAGE_SIZE, ip->size - off));

@@ -134,7 +134,7 @@ static int filemap_fault(struct vm_area_struct *vma, uint64_t va, enum fault_acc
 	struct page *page;
 	int err = 0;
 
-	ilock(ip);
+	ilock_valid(ip);
 	page = filemap_get_page(ip, index, &err);
 	iunlock(ip);
 	if (!page)

@@ -173,7 +173,7 @@ static int setup_file_mapping(struct vm_area_struct *v, int prot, int flags, str
 	bool regular;
 	uint32_t size;
 
-	ilock(ip);
+	ilock_valid(ip);
 	regular = ip->type == T_FILE;
 	size = ip->size;
 	iunlock(ip);

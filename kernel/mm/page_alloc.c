@@ -11,6 +11,7 @@
 #include "printk.h"
 #include "string.h"
 #include "proc.h"
+#include "fault_inject.h"
 
 _Static_assert(sizeof(struct page) == STRUCT_PAGE_SIZE, "struct page must be 64 bytes");
 
@@ -81,12 +82,18 @@ static void free_one_block(uint64_t pfn, unsigned int order)
  * Fault injection (the failnth() system call, like Linux's fail-nth): the
  * process that asked counts down its page allocations and the nth one
  * fails, so a test can walk every failure point of an operation in turn.
+ * fail_page_alloc= on the command line fails a random share of the
+ * allocations made for processes that asked (make_it_fail, fault_inject.h).
  */
 static bool should_fail_alloc(void)
 {
 	struct proc *p = myproc();
 
-	return p && p->fail_nth > 0 && --p->fail_nth == 0;
+	if (!p)
+		return false;
+	if (p->fail_nth > 0 && --p->fail_nth == 0)
+		return true;
+	return should_fail(FAULT_PAGE_ALLOC);
 }
 
 struct page *alloc_pages(gfp_t gfp, unsigned int order)

@@ -21,6 +21,15 @@
  * IMAGE.crash.fail-POINT).
  * Each boot runs in a forked child, so it starts with fresh kernel state
  * while the disk, in shared memory, persists.
+ *
+ *   test_fs IMAGE ioerr FSCK FIRST LAST STRIDE
+ *
+ * is the same sweep with I/O errors instead of power cuts: disk request
+ * POINT after the mount (reads and writes counted together) fails with -EIO, a write after
+ * it has reached the disk (the hardest case: the kernel cannot know). The
+ * "crash" scenario runs on to its end, its calls free to fail; it must not
+ * panic. Then a clean boot must mount the image (replaying the log) and
+ * read what is there, and FSCK must find it consistent.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +54,7 @@
 #define EXIT_FAILED    1
 #define EXIT_PANIC     3
 #define EXIT_CRASHED   4           /* a sweep child lost power */
+#define EXIT_NO_ERROR  5           /* an ioerr child ended before its failing request */
 #define SWEEP_MAX_FAILURES 5
 #define RECOVERY_CRASHES 4         /* sweep: first recovery dies after 0..3 writes */
 #define KiB_BYTES      1024
@@ -252,6 +262,9 @@ static long disk_writes;
 static long disk_reads;
 static long crash_after = -1;
 static bool sweeping;
+static long disk_requests;
+static long fail_request = -1;     /* ioerr sweep: this request fails */
+static bool ioerr_sweep;
 
 /* Sweep: blocks ever written since the pristine image (shared memory,
  * set by the children); only these need restoring. */
@@ -290,10 +303,14 @@ int virtio_blk_rw(struct buf *b, enum blk_op op)
 {
 	if (!sleep_is_held(&b->lock))
 		panic("virtio_blk_rw: buffer not locked");
+	bool fail = disk_requests++ == fail_request;
+
 	if (b->blockno >= disk_blocks)
 		return -EIO;
 	if (op == BLK_READ) {
 		disk_reads++;
+		if (fail)
+			return -EIO;
 		memcpy(b->data, disk + (size_t)b->blockno * BSIZE, BSIZE);
 		return 0;
 	}
@@ -308,7 +325,7 @@ int virtio_blk_rw(struct buf *b, enum blk_op op)
 	if (touched)
 		touched[b->blockno] = 1;
 	disk_writes++;
-	return 0;
+	return fail ? -EIO : 0;
 }
 
 /* ---- checking ---- */
@@ -319,7 +336,7 @@ static int failures;
 
 static long expect(const char *what, long got, long want, int line)
 {
-	if (got != want) {
+	if (got != want && !ioerr_sweep) {
 		printf("FAIL line %d: %s = %ld, expected %ld\n", line, what, got, want);
 		failures++;
 	}
@@ -346,9 +363,11 @@ static void shutdown(void)
 		if (proc0.ofile[fd])
 			xclose(fd);
 	}
-	begin_op();
+	bool in_op = begin_op_readonly();
+
 	iput(proc0.cwd);
-	end_op();
+	if (in_op)
+		end_op();
 	proc0.cwd = NULL;
 }
 
@@ -457,10 +476,10 @@ static void basic_offsets(void)
 	char buf[8];
 	struct inode *ip;
 
-	begin_op();
+	EXPECT(begin_op(), 0);
 	ip = namei("/f");
 	EXPECT_TRUE(ip != NULL);
-	ilock(ip);
+	EXPECT(ilock(ip), 0);
 	EXPECT(readi(ip, ADDR_KERNEL, U(buf), 0, sizeof(buf)), 5);
 	EXPECT(readi(ip, ADDR_KERNEL, U(buf), wrap, sizeof(buf)), 0);
 	EXPECT(readi(ip, ADDR_KERNEL, U(buf), wrap + 1, sizeof(buf)), 0);
@@ -778,6 +797,24 @@ static void scenario_recover(void)
 	}
 }
 
+/* After I/O errors: the image mounts and every file left can be read. */
+static void scenario_readback(void)
+{
+	static const char *const paths[] = { "/g", "/h", "/a/f", "/a/b/k" };
+	static uint8_t buf[64 * KiB_BYTES];
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		long fd = xopen(paths[i], O_RDONLY), n;
+
+		if (fd < 0)
+			continue;
+		while ((n = xread(fd, buf, sizeof(buf))) > 0)
+			;
+		EXPECT(n, 0);
+		EXPECT(xclose(fd), 0);
+	}
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -797,6 +834,18 @@ static void (*child_scenario)(void);
 static void sweep_child(long limit)
 {
 	sweeping = true;
+	failures = 0;   /* the child's own, not the sweep's so far */
+	if (ioerr_sweep) {
+		/* Calls may fail: only a panic (or a sanitizer) is wrong. The
+		 * mount's own requests are not counted: an image that cannot be
+		 * mounted is refused with a panic by design. */
+		boot();
+		disk_requests = 0;
+		fail_request = limit;
+		child_scenario();
+		shutdown();
+		host_exit_now(disk_requests > limit ? 0 : EXIT_NO_ERROR);
+	}
 	crash_after = limit;
 	boot();
 	child_scenario();
@@ -844,6 +893,40 @@ static bool sweep_point(const uint8_t *pristine, const char *fsck, long point)
 	return true;
 }
 
+/* Fail one request, then boot clean and check; false when the scenario
+ * finished before reaching it. */
+static bool ioerr_point(const uint8_t *pristine, const char *fsck, long point)
+{
+	char cmd[512];
+	int st;
+
+	for (uint32_t b = 0; b < disk_blocks; b++)
+		if (touched[b])
+			memcpy(disk + (size_t)b * BSIZE, pristine + (size_t)b * BSIZE, BSIZE);
+	ioerr_sweep = true;
+	st = run_child(scenario_crash, point);
+	ioerr_sweep = false;
+	if (st == EXIT_NO_ERROR)
+		return false;
+	if (st != 0) {
+		printf("FAIL I/O error at request %ld: workload exited %d\n", point, st);
+		failures++;
+		return true;
+	}
+	st = run_child(scenario_readback, -1);
+	snprintf(cmd, sizeof(cmd), "%s %s > /dev/null", fsck, image_path);
+	if (st != 0 || system(cmd) != 0) {
+		printf("FAIL I/O error at request %ld: clean boot exited %d; fsck %s says:\n",
+		       point, st, image_path);
+		snprintf(cmd, sizeof(cmd), "%s %s; cp %s %s.fail-%ld", fsck, image_path,
+			 image_path, image_path, point);
+		if (system(cmd) < 0)
+			perror("system");
+		failures++;
+	}
+	return true;
+}
+
 /* Map path whole: the image's size in blocks into *nblocks. */
 static uint8_t *map_image(const char *path, int prot, int flags, uint32_t *nblocks)
 {
@@ -869,7 +952,7 @@ static uint8_t *map_image(const char *path, int prot, int flags, uint32_t *nbloc
  * in the file for fsck at once; restoring copies back only the blocks
  * they touched. Nothing big is anonymous memory, which keeps fork cheap.
  */
-static int sweep(const char *fsck, long first, long last, long stride)
+static int sweep(const char *fsck, long first, long last, long stride, bool ioerr)
 {
 	static char crash_path[512];
 	uint8_t *pristine = map_image(image_path, PROT_READ, MAP_PRIVATE, &disk_blocks);
@@ -888,11 +971,12 @@ static int sweep(const char *fsck, long first, long last, long stride)
 		return EXIT_FAILED;
 	}
 	for (point = first; point <= last && failures < SWEEP_MAX_FAILURES; point += stride) {
-		if (!sweep_point(pristine, fsck, point))
+		if (!(ioerr ? ioerr_point : sweep_point)(pristine, fsck, point))
 			break;
 		checked++;
 	}
-	printf("sweep: %ld crash points checked, %d failures%s\n", checked, failures,
+	printf("sweep: %ld %s points checked, %d failures%s\n", checked,
+	       ioerr ? "I/O error" : "crash", failures,
 	       point <= last && !failures ? " (the workload ended)" : "");
 	munmap(pristine, bytes);
 	munmap(disk, bytes);
@@ -920,14 +1004,14 @@ static int run_scenario(const char *name)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (argc == 7 && !strcmp(argv[2], "sweep")) {
+	if (argc == 7 && (!strcmp(argv[2], "sweep") || !strcmp(argv[2], "ioerr"))) {
 		image_path = argv[1];
 		return sweep(argv[3], strtol(argv[4], NULL, 0), strtol(argv[5], NULL, 0),
-			     strtol(argv[6], NULL, 0));
+			     strtol(argv[6], NULL, 0), !strcmp(argv[2], "ioerr"));
 	}
 	if (argc < 3 || argc > 4) {
 		printf("usage: test_fs IMAGE SCENARIO [CRASH_AFTER]\n"
-		       "       test_fs IMAGE sweep FSCK FIRST LAST STRIDE\n");
+		       "       test_fs IMAGE sweep|ioerr FSCK FIRST LAST STRIDE\n");
 		return EXIT_FAILED;
 	}
 	image_path = argv[1];

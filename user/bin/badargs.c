@@ -101,6 +101,13 @@ static void processes(void)
 	expect_error("pipe", "kernel array", pipe(KERNEL_VA), EFAULT);
 	expect_error("memstat", "NULL", memstat(0), EFAULT);
 	expect_error("memstat", "kernel pointer", memstat(KERNEL_VA), EFAULT);
+	expect_error("mmap", "fixed in the kernel half",
+		     (long)mmap(KERNEL_VA, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				-1, 0),
+		     ENOMEM);
+	expect_error("munmap", "kernel half", munmap(KERNEL_VA, PAGE), EINVAL);
+	expect_error("faultstat", "kernel pointer", faultstat(KERNEL_VA), EFAULT);
+	expect_error("make_it_fail", "not 0 or 1", make_it_fail(2), EINVAL);
 	(void)ms;
 }
 

@@ -7,7 +7,7 @@
 #include "asm/sbi.h"
 
 static uint64_t tick_interval; /* timebase ticks per kernel tick */
-static uint64_t timebase_hz;
+static uint64_t timebase_freq; /* timebase ticks per second */
 uint64_t ticks;
 struct spinlock tickslock = {.name = "time"};
 
@@ -15,16 +15,27 @@ void timer_init(const struct platform *plat)
 {
 	if (!plat->timebase_freq)
 		panic("timer_init: device tree has no timebase-frequency");
+	timebase_freq = plat->timebase_freq;
 	tick_interval = plat->timebase_freq / HZ;
-	timebase_hz = plat->timebase_freq;
 }
 
 uint64_t time_us(void)
 {
 	uint64_t t = csr_read_time();
 
+	if (!timebase_freq)
+		return 0;
 	/* Split so that t * 1000000 cannot overflow. */
-	return t / timebase_hz * USEC_PER_SEC + t % timebase_hz * USEC_PER_SEC / timebase_hz;
+	return t / timebase_freq * USEC_PER_SEC + t % timebase_freq * USEC_PER_SEC / timebase_freq;
+}
+
+void udelay(uint64_t us)
+{
+	uint64_t start = csr_read_time();
+	uint64_t wait = us * timebase_freq / USEC_PER_SEC;
+
+	while (csr_read_time() - start < wait)
+		cpu_relax();
 }
 
 void timer_init_hart(void)

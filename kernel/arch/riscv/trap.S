@@ -79,6 +79,7 @@ kernelvec:
 	sd	t4, 104(sp)
 	sd	t5, 112(sp)
 	sd	t6, 120(sp)
+	mv	a0, sp				/* struct kernel_regs *: the saved registers */
 	call	kerneltrap
 	ld	ra, 0(sp)
 	ld	t0, 8(sp)

@@ -7,8 +7,10 @@
 #include "fault.h"
 #include "vmalloc.h"
 #include "printk.h"
+#include "fault_inject.h"
 #include "asm/csr.h"
 #include "asm/pgtable.h"
+#include "asm/extable.h"
 
 _Static_assert(offsetof(struct trapframe, kernel_sp) == TF_KERNEL_SP, "trapframe layout");
 _Static_assert(offsetof(struct trapframe, kernel_tp) == TF_KERNEL_TP, "trapframe layout");
@@ -17,6 +19,7 @@ _Static_assert(offsetof(struct trapframe, ra) == TF_REG(1), "trapframe layout");
 _Static_assert(offsetof(struct trapframe, a0) == TF_REG(10), "trapframe layout");
 _Static_assert(offsetof(struct trapframe, t6) == TF_REG(31), "trapframe layout");
 _Static_assert(sizeof(struct trapframe) == TF_SIZE, "trapframe layout");
+_Static_assert(sizeof(struct kernel_regs) == 16 * sizeof(uint64_t), "kernelvec saves 16 registers");
 
 extern char uservec[], kernelvec[];
 __noreturn void userret(struct trapframe *tf);
@@ -67,10 +70,17 @@ static bool is_page_fault(uint64_t cause)
 	       cause == EXC_INST_PAGE_FAULT;
 }
 
-/* Handle an interrupt; returns its code (IRQ_S_TIMER lets the caller yield). */
+/* Handle an interrupt; returns its code (IRQ_S_TIMER lets the caller yield).
+ * delay_irq= (fault_inject.h) makes it wait first, with interrupts off, as
+ * a slow handler or a busy hypervisor would: wakeups come late, and races
+ * between a request and its completion get room to show. */
 static uint64_t device_interrupt(uint64_t cause)
 {
 	uint64_t code = cause & ~SCAUSE_INTERRUPT;
+	uint64_t delay = fault_delay_us(FAULT_IRQ_DELAY);
+
+	if (delay)
+		udelay(delay);
 
 	if (code == IRQ_S_EXT)
 		handle_external_irq();
@@ -137,6 +147,32 @@ void usertrap_return(void)
 	userret(&p->tf);
 }
 
+static bool is_access_fault(uint64_t cause)
+{
+	return cause == EXC_LOAD_ACCESS || cause == EXC_STORE_ACCESS || cause == EXC_INST_ACCESS;
+}
+
+/*
+ * A fault the exception table expects (asm/extable.h): resume at its
+ * fixup. An instruction fetch fault reports the unfetchable target as
+ * sepc, so for those the probe's return address (the saved ra) is looked
+ * up too. Returns whether the fault was fixed up.
+ */
+static bool fixup_exception(uint64_t cause, const struct kernel_regs *regs)
+{
+	const struct exception_table_entry *e;
+
+	if (!is_page_fault(cause) && !is_access_fault(cause))
+		return false;
+	e = search_exception_tables(csr_read_sepc());
+	if (!e && (cause == EXC_INST_PAGE_FAULT || cause == EXC_INST_ACCESS))
+		e = search_exception_tables(regs->ra);
+	if (!e)
+		return false;
+	csr_write_sepc(e->fixup);
+	return true;
+}
+
 static __noreturn void kernel_exception(uint64_t cause)
 {
 	uint64_t stval = csr_read_stval(), sepc = csr_read_sepc();
@@ -148,15 +184,18 @@ static __noreturn void kernel_exception(uint64_t cause)
 	      stval, sepc, ksym_name(sepc));
 }
 
-void kerneltrap(void)
+void kerneltrap(struct kernel_regs *regs)
 {
 	uint64_t sepc = csr_read_sepc(), sstatus = csr_read_sstatus();
 	uint64_t cause = csr_read_scause();
 
 	if (!(sstatus & SSTATUS_SPP))
 		panic("kerneltrap: not from supervisor mode");
-	if (!(cause & SCAUSE_INTERRUPT))
+	if (!(cause & SCAUSE_INTERRUPT)) {
+		if (fixup_exception(cause, regs))
+			return;
 		kernel_exception(cause);
+	}
 	if (irqs_enabled())
 		panic("kerneltrap: interrupts enabled");
 	if (device_interrupt(cause) == IRQ_S_TIMER && myproc() &&

@@ -35,5 +35,7 @@
 #define SYS_ktest   28   /* run in-kernel tests by name */
 #define SYS_failnth 29   /* fault injection: fail the nth page allocation */
 #define SYS_pageinfo 30  /* a page's pte kind and reference count (lab mixedmap) */
-#define NR_SYSCALLS 31
+#define SYS_faultstat 31 /* struct faultstat *: fault-injection counters */
+#define SYS_make_it_fail 32 /* 0/1: the command-line fault sites act on this process */
+#define NR_SYSCALLS 33
 #endif

@@ -1,0 +1,46 @@
+"""Kernel self-protection: one boot with ktest=protect runs the KTAP suite
+of kernel/mm/protect_test.c. Each case pairs an access that must fault
+(probes with exception-table fixups, asm/extable.h) with a control that
+must not:
+
+  user_access_needs_sum       SUM is clear in the kernel: a load or store
+                              to a mapped user page faults; with SUM set
+                              the same load works
+  user_memory_never_executes  jumping to a user page faults, SUM or not; a
+                              kernel function runs
+  image_text_rodata_readonly  stores to kernel text and rodata fault; to
+                              data they do not
+  kernel_mappings_w_xor_x     the kernel page table: text R-X, rodata R--,
+                              data and the direct map never executable
+  kernel_half_pointer_refused copyin/copyout refuse kernel-half addresses
+"""
+import pytest
+
+from grader import ktap
+from grader import qemu
+
+pytestmark = pytest.mark.boot
+SUITE = "protect"
+CASES = ("user_access_needs_sum", "user_memory_never_executes", "image_text_rodata_readonly",
+         "kernel_mappings_w_xor_x", "kernel_half_pointer_refused")
+
+
+@pytest.fixture(scope="module")
+def results(build, time_factor, boot_slots):
+    pool = qemu.MachinePool("test_protect", build.logs, kernel=build.kernel,
+                            image=build.image, time_factor=time_factor, slots=boot_slots)
+    try:
+        m = pool.boot(memory="256M", cpus=2, bootargs=f"ktest={SUITE}")
+        # The kernel survives its own probes and still runs user programs.
+        assert m.run("echo still here") == "still here"
+        return ktap.parse(m.output).get(SUITE), pool.log_paths
+    finally:
+        pool.kill_all()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_protection(case, results):
+    suite, logs = results
+    assert suite is not None, f"no KTAP output for suite {SUITE} (logs: {logs})"
+    assert case in suite, f"the kernel did not report case {case} (logs: {logs})"
+    assert suite[case].ok, f"{case}: {suite[case].reason} (logs: {logs})"
