@@ -24,12 +24,19 @@ a failure leaves QEMU running until it exits (quit it from gdb with `kill`)
 so the failing state can be inspected. The port comes from the gdb_port
 argument or, by default, from $PAGODA_GDB_PORT, which the --gdb option
 sets, so that every machine a test makes is paused, however it is made.
+
+Each machine draws a random run token (m.token) and boots with
+grader.token=<hex>: the kernel ends its KTAP result lines with it, and lab
+tests give it to lab test programs (expect.with_token), so verdicts can be
+told from canned output (grader/expect.py, the run token). token=False
+boots without one.
 """
 import atexit
 import fcntl
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -69,6 +76,7 @@ POLL_SECONDS = 0.1          # how often a wait looks at the process
 PANIC_GRACE_SECONDS = 2.0   # time to collect the backtrace after a panic line
 REAP_SECONDS = 10.0         # for QEMU to finish exiting after its console closed
 MONITOR_PROMPT = "(qemu) "
+TOKEN_BYTES = 8             # the run token: 16 hex digits
 
 # GDB: the environment variable behind pytest --gdb, what the kernel needs
 # to stay put after a panic, and a wait long enough to mean "no timeout"
@@ -199,11 +207,12 @@ class Machine:
                  cpus=DEFAULT_CPUS, bootargs="", dtb=None, extra_args=(),
                  qemu=QEMU_BINARY, name="machine", log_path=None,
                  log_dir=DEFAULT_LOG_DIR, time_factor=MIN_FACTOR, slots=None,
-                 gdb_port=None, private_image=True):
+                 gdb_port=None, private_image=True, token=True):
         """gdb_port: wait for gdb on this TCP port; None takes
         $PAGODA_GDB_PORT (pytest --gdb), 0 never waits for gdb.
         private_image=False boots on image itself, so that what the guest
-        writes stays for the next boot (crash tests make their own copy)."""
+        writes stays for the next boot (crash tests make their own copy).
+        token=False: no run token (m.token is None, no grader.token=)."""
         self.kernel = kernel
         self.image = image
         self.private_image = private_image
@@ -219,6 +228,7 @@ class Machine:
         self.time_factor = time_factor
         self.slots = slots
         self.gdb_port = gdb_port_from_env() if gdb_port is None else int(gdb_port)
+        self.token = secrets.token_hex(TOKEN_BYTES) if token else None
         self._child = None
         self._log = None
         self._tmpdir = None
@@ -253,10 +263,14 @@ class Machine:
         return cmd + self.extra_args
 
     def _bootargs(self):
-        """Under gdb a panic must keep the machine, not power it off."""
+        """The run token, and under gdb what keeps the machine after a
+        panic instead of powering it off."""
+        words = [self.bootargs]
+        if self.token:
+            words.append(expect.TOKEN_BOOTARG.format(token=self.token))
         if self.gdb_port:
-            return f"{self.bootargs} {GDB_BOOTARGS}".strip()
-        return self.bootargs
+            words.append(GDB_BOOTARGS)
+        return " ".join(w for w in words if w)
 
     def gdb_command(self):
         """The shell command that attaches gdb to this machine."""

@@ -52,7 +52,7 @@ def mixmap(request, build, time_factor, boot_slots):
                             time_factor=time_factor, slots=boot_slots)
     try:
         m = pool.boot(memory="512M", cpus=HARTS[request.param], bootargs="mixmem")
-        out = m.run("mixmaptest", timeout=120)
+        out = m.run(expect.with_token("mixmaptest", m.token), timeout=120)
         assert expect.MIXMAPTEST_DONE in out, f"mixmaptest did not finish (log {m.log_path})"
         yield m, out
     finally:
@@ -65,7 +65,7 @@ def mixmap(request, build, time_factor, boot_slots):
     for c, (p, s) in CASES.items()])
 def test_mixmaptest(mixmap, case):
     m, out = mixmap
-    results = expect.mixmaptest_results(out)
+    results = expect.mixmaptest_results(out, m.token)
     assert case in results, f"mixmaptest printed no verdict for {case} (log {m.log_path})"
     passed, why = results[case]
     assert passed, f"{case}: {why} (log {m.log_path})"

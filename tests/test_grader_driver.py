@@ -333,7 +333,7 @@ def test_command_line_and_private_disk(make_fake, tmp_path):
     args = recorded_args(m)
     assert args[args.index("-m") + 1] == "1G"
     assert args[args.index("-smp") + 1] == "3"
-    assert args[args.index("-append") + 1] == "mapsize=4k bogus=1"
+    assert args[args.index("-append") + 1] == f"mapsize=4k bogus=1 grader.token={m.token}"
     assert args[args.index("-dtb") + 1] == str(dtb)
     assert args[args.index("-bios") + 1] == "default"
     assert args[-1] == "-S"
