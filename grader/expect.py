@@ -311,6 +311,12 @@ def split_token(line):
     return (line[:m.start()], m["token"]) if m else (line, None)
 
 
+def strip_tokens(text):
+    """text with the token tag taken off every line, for patterns that read
+    verdict lines for something else than their verdict (their numbers)."""
+    return "\n".join(split_token(line)[0] for line in text.splitlines())
+
+
 def with_token(command, token):
     """A lab test program's command line with the run's token in front of
     its own arguments: "pgtabletest -T <hex>"."""
