@@ -61,6 +61,10 @@ COMMAND_TIMEOUT = 30
 EXIT_TIMEOUT = 30
 MONITOR_TIMEOUT = 10
 SLOT_TIMEOUT = 600          # waiting for another test's QEMU to finish
+# Boot slots shared by several pytest runs (grader/batch.py grading a class):
+# the folder of their lock files, and how many QEMUs may run at once.
+SLOTS_DIR_ENV = "PAGODA_BOOT_SLOTS"
+MAX_BOOTS_ENV = "PAGODA_MAX_BOOTS"
 MIN_TIMEOUT = 5.0           # no wait is ever shorter than this
 
 # Calibration: the reference host boots the default machine in about this
