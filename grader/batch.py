@@ -255,6 +255,9 @@ def kill_strays(marker):
             pass    # it ended meanwhile
 
 
+EXITED, TIMEOUT, QUOTA = "exited", "timeout", "quota"   # how a limited step ended
+
+
 @dataclass
 class Limits:
     deadline: float        # time.monotonic() by which the submission is done
@@ -264,8 +267,8 @@ class Limits:
 
 
 def run_limited(cmd, cwd, env, log_path, limits):
-    """Run cmd in its own process group; ("exited", status), ("timeout", None)
-    or ("quota", None). Output goes to log_path, capped."""
+    """Run cmd in its own process group; (EXITED, status), (TIMEOUT, None)
+    or (QUOTA, None). Output goes to log_path, capped."""
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -276,18 +279,18 @@ def run_limited(cmd, cwd, env, log_path, limits):
     while proc.poll() is None:
         now = time.monotonic()
         if now >= limits.deadline:
-            verdict = "timeout"
+            verdict = TIMEOUT
         elif now >= next_quota:
             next_quota = now + QUOTA_POLL_S
             if tree_bytes(limits.quota_root) > limits.quota_bytes:
-                verdict = "quota"
+                verdict = QUOTA
         if verdict:
             _kill_group(proc)
             break
         time.sleep(POLL_S)
     kill_strays(os.path.join(limits.quota_root, ""))
     reader.join(READER_JOIN_S)
-    return (verdict, None) if verdict else ("exited", proc.returncode)
+    return (verdict, None) if verdict else (EXITED, proc.returncode)
 
 
 def _kill_group(proc):
@@ -346,7 +349,7 @@ def first_error(log_path):
 
 def _step_failed(row, verdict, options, limits):
     """Fill row for a step that timed out or ran over its quota."""
-    if verdict == "timeout":
+    if verdict == TIMEOUT:
         row.status = TIMED_OUT
         row.why.append(f"timed out after {options.timeout_s:g} s")
     else:
@@ -358,7 +361,7 @@ def build_step(row, tree, out_dir, options, limits):
     """make -s all in the student's tree; False (row filled in) if it failed."""
     log = os.path.join(out_dir, "build.log")
     verdict, status = run_limited(["make", "-s", "all"], tree, clean_env(), log, limits)
-    if verdict:
+    if verdict != EXITED:
         _step_failed(row, verdict, options, limits)
         return False
     if status != 0:
@@ -385,7 +388,7 @@ def grade_step(row, course, tree, out_dir, options, limits):
     log = os.path.join(out_dir, "grade.log")
     verdict, status = run_limited(grade_command(course, tree, out_dir, options),
                                   course.tree, env, log, limits)
-    if verdict:
+    if verdict != EXITED:
         _step_failed(row, verdict, options, limits)
         return
     read_results(row, os.path.join(out_dir, "results.json"), status, log)

@@ -270,9 +270,11 @@ def unpack(entry, out, max_bytes=MAX_BYTES):
 
 
 def remove_tree(path):
-    """rm -rf that also copes with read-only folders a build left behind."""
+    """rm -rf (a file, a link or a folder) that also copes with read-only folders a build left behind."""
     def retry(func, p, _):
         os.chmod(os.path.dirname(p), 0o755)
         func(p)
-    if os.path.lexists(path):
+    if os.path.islink(path) or os.path.isfile(path):
+        os.remove(path)
+    elif os.path.lexists(path):
         shutil.rmtree(path, onerror=retry)
