@@ -81,6 +81,7 @@ PANIC_GRACE_SECONDS = 2.0   # time to collect the backtrace after a panic line
 REAP_SECONDS = 10.0         # for QEMU to finish exiting after its console closed
 MONITOR_PROMPT = "(qemu) "
 TOKEN_BYTES = 8             # the run token: 16 hex digits
+CONSOLE_LIMIT = 16 << 20    # characters of console a boot may print (kept in memory and log)
 
 # GDB: the environment variable behind pytest --gdb, what the kernel needs
 # to stay put after a panic, and a wait long enough to mean "no timeout"
@@ -95,6 +96,7 @@ HANG = "hang/timeout"
 PANIC = "panic"
 REBOOT = "reboot"
 EXIT = "unexpected exit"
+FLOOD = "console flood"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _PANIC_RE = re.compile(expect.PANIC)
@@ -113,7 +115,8 @@ class MachineError(AssertionError):
     """The guest hung, panicked, rebooted or QEMU exited unexpectedly.
 
     An AssertionError so pytest reports it as a test failure. kind is one
-    of HANG, PANIC, REBOOT, EXIT; log_path is the full console log.
+    of HANG, PANIC, REBOOT, EXIT, FLOOD; log_path is the console log (cut
+    at the machine's console_limit).
     """
 
     def __init__(self, kind, detail, log_path, tail, status=None):
@@ -211,12 +214,15 @@ class Machine:
                  cpus=DEFAULT_CPUS, bootargs="", dtb=None, extra_args=(),
                  qemu=QEMU_BINARY, name="machine", log_path=None,
                  log_dir=DEFAULT_LOG_DIR, time_factor=MIN_FACTOR, slots=None,
-                 gdb_port=None, private_image=True, token=True):
+                 gdb_port=None, private_image=True, token=True,
+                 console_limit=CONSOLE_LIMIT):
         """gdb_port: wait for gdb on this TCP port; None takes
         $PAGODA_GDB_PORT (pytest --gdb), 0 never waits for gdb.
         private_image=False boots on image itself, so that what the guest
         writes stays for the next boot (crash tests make their own copy).
-        token=False: no run token (m.token is None, no grader.token=)."""
+        token=False: no run token (m.token is None, no grader.token=).
+        A console printing more than console_limit characters is a FLOOD
+        failure: its log stops there instead of filling the disk."""
         self.kernel = kernel
         self.image = image
         self.private_image = private_image
@@ -233,6 +239,8 @@ class Machine:
         self.slots = slots
         self.gdb_port = gdb_port_from_env() if gdb_port is None else int(gdb_port)
         self.token = secrets.token_hex(TOKEN_BYTES) if token else None
+        self.console_limit = console_limit
+        self._flooded = False
         self._child = None
         self._log = None
         self._tmpdir = None
@@ -541,6 +549,12 @@ class Machine:
 
     def _append(self, data):
         data = data.replace("\r", "")
+        room = self.console_limit - len(self._text)
+        if len(data) > room:
+            data = data[:max(0, room)]
+            if not self._flooded:
+                self._flooded = True
+                self._log.write(f"\n[console cut at {self.console_limit} characters]\n")
         self._text += data
         self._log.write(data)
         self._log.flush()
@@ -568,7 +582,11 @@ class Machine:
                 self._events.append((pos, REBOOT, line))
 
     def _check_failures(self, limit, what):
-        """Fail if a panic or reboot shows before position limit."""
+        """Fail if a panic or reboot shows before position limit, or the
+        console printed more than it may."""
+        if self._flooded:
+            self._fail(FLOOD, f"the console printed more than {self.console_limit} "
+                              "characters", what)
         for pos, kind, line in self._events:
             if pos >= limit:
                 continue
