@@ -62,8 +62,11 @@ ERROR_LINE_MAX = 200            # characters of a build error quoted in the row
 REPLACED_SHOWN = 8              # files named in the replaced column, then "and N more"
 
 # ---- the instructor's files laid over every submission -------------------------------
-OVERLAY_DIRS = ("grader", "tests", "labs", "scripts", "mk")
-OVERLAY_FILES = ("Makefile", "pytest.ini", "user/verdict.h")
+# The grader, the build rules and everything that runs on the grading host
+# (mkfs and the headers it includes): no student code runs outside QEMU.
+OVERLAY_DIRS = ("grader", "tests", "labs", "scripts", "mk", "mkfs")
+OVERLAY_FILES = ("Makefile", "pytest.ini", "user/verdict.h", "kernel/include/fs_format.h",
+                 "kernel/include/param.h", "kernel/include/uapi/stat.h")
 PROGRAM_PATH = "user/bin/{program}.c"
 SKIPPED_NAMES = ("__pycache__",)
 BUILD_DIR = "build"
