@@ -270,7 +270,8 @@ def unpack(entry, out, max_bytes=MAX_BYTES):
 
 
 def remove_tree(path):
-    """rm -rf (a file, a link or a folder) that also copes with read-only folders a build left behind."""
+    """rm -rf of a file, a link or a folder, also of read-only folders a
+    build left behind."""
     def retry(func, p, _):
         os.chmod(os.path.dirname(p), 0o755)
         func(p)

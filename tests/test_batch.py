@@ -462,3 +462,41 @@ def test_the_classroom_payload_has_the_points():
     assert body["max_score"] == 5 and body["status"] == "fail"
     assert [(t["name"], t["score"], t["status"]) for t in body["tests"]] == [
         ("a", 3, "pass"), ("b", 0, "fail")]
+
+
+# ---- the limits of one step (no QEMU) -------------------------------------------------------
+
+def limits(tmp_path, seconds=CLI_TIMEOUT_S, quota=batch.QUOTA_BYTES,
+           output=batch.OUTPUT_LIMIT_BYTES):
+    folder = tmp_path / "work"
+    folder.mkdir(exist_ok=True)
+    return batch.Limits(time.monotonic() + seconds, str(folder), quota, output)
+
+
+def test_a_step_past_its_deadline_loses_its_whole_process_group(tmp_path):
+    pids = tmp_path / "pids"
+    cmd = ["sh", "-c", f"sleep 600 & echo $! > {pids}; sleep 600"]
+    started = time.monotonic()
+    verdict, status = batch.run_limited(cmd, str(tmp_path), batch.clean_env(),
+                                        str(tmp_path / "log"), limits(tmp_path, seconds=1))
+    assert (verdict, status) == (batch.TIMEOUT, None)
+    assert time.monotonic() - started < 1 + batch.READER_JOIN_S + 5
+    assert qemu.process_gone(int(pids.read_text()))
+
+
+def test_a_step_that_fills_its_folder_is_stopped(tmp_path):
+    lim = limits(tmp_path, quota=MIB)
+    cmd = ["sh", "-c", f"head -c {8 * MIB} /dev/zero > {lim.quota_root}/big; sleep 600"]
+    verdict, _ = batch.run_limited(cmd, str(tmp_path), batch.clean_env(),
+                                   str(tmp_path / "log"), lim)
+    assert verdict == batch.QUOTA
+
+
+def test_a_step_that_prints_megabytes_keeps_only_the_start(tmp_path):
+    log = tmp_path / "log"
+    verdict, status = batch.run_limited(["sh", "-c", f"head -c {4 * MIB} /dev/zero"],
+                                        str(tmp_path), batch.clean_env(), str(log),
+                                        limits(tmp_path, output=1000))
+    assert (verdict, status) == (batch.EXITED, 0)
+    text = log.read_bytes()
+    assert len(text) < 1000 + 100 and text.endswith(b"more dropped]\n")
