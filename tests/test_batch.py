@@ -1,5 +1,6 @@
 """Grading a class (grader/batch.py): batch-grade, the Gradescope zip, and
-the run token that keeps canned verdicts from scoring.
+the run token that keeps canned verdicts from scoring. Instructor-only: the
+class needs the reference solution.
 
 The class: five submissions of lab pgtable, one of each kind batch-grade
 takes in (a git repository, a folder, .tgz, .tar.gz, .zip):
