@@ -269,12 +269,40 @@ class Limits:
     output_bytes: int = OUTPUT_LIMIT_BYTES
 
 
+_running = set()                  # process groups of the steps running now
+_running_lock = threading.Lock()
+_stopping = threading.Event()     # set on Ctrl-C: no step starts any more
+
+
+def stop_running():
+    """Kill every running step's process group (Ctrl-C on the batch)."""
+    with _running_lock:
+        _stopping.set()
+        procs = list(_running)
+    for proc in procs:
+        _kill_group(proc)
+
+
 def run_limited(cmd, cwd, env, log_path, limits):
     """Run cmd in its own process group; (EXITED, status), (TIMEOUT, None)
     or (QUOTA, None). Output goes to log_path, capped."""
+    with _running_lock:
+        if _stopping.is_set():
+            raise KeyboardInterrupt("the batch is stopping")
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
+    with _running_lock:
+        _running.add(proc)
+    try:
+        return _watch(proc, log_path, limits)
+    finally:
+        with _running_lock:
+            _running.discard(proc)
+
+
+def _watch(proc, log_path, limits):
+    """Wait for a step within its limits (see run_limited)."""
     reader = threading.Thread(target=_capture, args=(proc.stdout, log_path,
                                                       limits.output_bytes), daemon=True)
     reader.start()
@@ -547,7 +575,8 @@ def write_csv(path, course, rows):
 def grade_class(course, entries, options, jobs):
     """Grade every (entry, name) with jobs at once; rows in entry order."""
     rows, progress = {}, Progress(len(entries))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         pending = {pool.submit(grade_one, course, e, n, options): n for e, n in entries}
         progress.show(0, True)
         while pending:
@@ -558,6 +587,12 @@ def grade_class(course, entries, options, jobs):
             if done:
                 write_csv(os.path.join(options.out, "scores.csv"), course, ordered)
             progress.show(len(rows), bool(done))
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_running()
+        kill_strays(os.path.join(options.out, ".work", ""))
+        raise
+    pool.shutdown()
     progress.finish(len(rows))
     return [rows[n] for _, n in entries]
 
@@ -642,7 +677,7 @@ def _autograder_entry(folder):
     entries = [e for e in os.listdir(folder) if not e.startswith(".")]
     if len(entries) == 1 and not os.path.isdir(os.path.join(folder, entries[0])):
         path = os.path.join(folder, entries[0])
-        if submission.kind_of(path) in ("tar", "zip"):
+        if path.lower().endswith(submission.TAR_SUFFIXES + submission.ZIP_SUFFIXES):
             return path
     return folder
 
@@ -741,9 +776,16 @@ COMMANDS = {"grade": cmd_grade, "autograder-zip": cmd_autograder_zip,
             "autograder": cmd_autograder, "classroom-result": cmd_classroom_result}
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv):
-    """0 when done, 1 for bad input (one 'batch-grade: ...' line), 2 for usage."""
+    """0 when done, 1 for bad input (one 'batch-grade: ...' line), 2 for usage.
+    SIGINT or SIGTERM stops every running step (its process group and QEMUs)."""
     args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         COMMANDS[args.command](args)
     except (BatchError, labtool.LabError, submission.SubmissionError, OSError) as e:
