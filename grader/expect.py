@@ -312,15 +312,59 @@ def parse_pgdump(text):
     return title, entries, {k: int(v) for k, v in summary.groupdict().items()}
 
 
-def verdicts(pattern, text):
-    """{case: (passed, why)} from a test program's verdict lines."""
-    return {m["name"]: (m["verdict"] == "ok", (m["why"] or "").strip())
-            for m in re.finditer(pattern, text, re.MULTILINE)}
+# ---- the run token (tamper resistance) ------------------------------------------
+# grader/qemu.py's Machine draws a random token per boot and gives it to the
+# kernel as the boot argument grader.token=<hex>; the lab tests run lab test
+# programs as "prog -T <hex> ..." (with_token()). kernel/lib/ktest.c ends every
+# KTAP result line, and user/verdict.h every verdict line of a lab test
+# program, with TOKEN_TAG. A verdict line without this run's tag fails its
+# case with TOKEN_MISSING, so canned "ok" lines score nothing.
+TOKEN_BOOTARG = "grader.token={token}"
+TOKEN_OPTION = "-T"
+TOKEN_TAG = " [token {token}]"
+TOKEN_TAG_RE = re.compile(r" \[token (?P<token>[0-9a-f]+)\]$")
+TOKEN_MISSING = "verdict lines without this run's token"
 
 
-def pgtabletest_results(text):
-    """{case: (passed, why)} from pgtabletest's verdict lines."""
-    return verdicts(PGTABLETEST_CASE, text)
+def split_token(line):
+    """(line without its token tag, the token or None)."""
+    m = TOKEN_TAG_RE.search(line)
+    return (line[:m.start()], m["token"]) if m else (line, None)
+
+
+def strip_tokens(text):
+    """text with the token tag taken off every line, for patterns that read
+    verdict lines for something else than their verdict (their numbers)."""
+    return "\n".join(split_token(line)[0] for line in text.splitlines())
+
+
+def with_token(command, token):
+    """A lab test program's command line with the run's token in front of
+    its own arguments: "pgtabletest -T <hex>"."""
+    program, _, args = command.partition(" ")
+    return " ".join(w for w in (program, TOKEN_OPTION, token, args) if w)
+
+
+def verdicts(pattern, text, token=None):
+    """{case: (passed, why)} from a test program's verdict lines. With a
+    token, a line that lacks this run's tag fails its case (TOKEN_MISSING),
+    whatever it says and whatever other lines say about the case."""
+    regex, found = re.compile(pattern), {}
+    for line in text.splitlines():
+        bare, tag = split_token(line)
+        m = regex.match(bare)
+        if not m:
+            continue
+        if token is not None and tag != token:
+            found[m["name"]] = (False, TOKEN_MISSING)
+        elif found.get(m["name"], (True, ""))[1] != TOKEN_MISSING:
+            found[m["name"]] = (m["verdict"] == "ok", (m["why"] or "").strip())
+    return found
+
+
+def pgtabletest_results(text, token):
+    """{case: (passed, why)} from pgtabletest's verdict lines of this run."""
+    return verdicts(PGTABLETEST_CASE, text, token)
 
 
 def mmaptest_results(text):
@@ -328,9 +372,9 @@ def mmaptest_results(text):
     return verdicts(MMAPTEST_CASE, text)
 
 
-def mixmaptest_results(text):
-    """mixmaptest output -> {case: (passed, why)}."""
-    return verdicts(MIXMAPTEST_CASE, text)
+def mixmaptest_results(text, token):
+    """mixmaptest output of this run -> {case: (passed, why)}."""
+    return verdicts(MIXMAPTEST_CASE, text, token)
 
 
 def satp_values(info_registers):
@@ -395,9 +439,9 @@ def pmem_device(text):
     return None if not m else {"mib": int(m["mib"]), "pa": int(m["pa"], 16), "bdf": m["bdf"]}
 
 
-def pmemtest_results(text):
-    """{case: (passed, why)} from pmemtest's verdict lines."""
-    return verdicts(PMEMTEST_CASE, text)
+def pmemtest_results(text, token):
+    """{case: (passed, why)} from pmemtest's verdict lines of this run."""
+    return verdicts(PMEMTEST_CASE, text, token)
 
 
 def parse_pci(text):

@@ -8,9 +8,15 @@ The kernel (kernel/lib/ktest.c) prints one subtest block per suite:
         ok 1 leaf_choice
         not ok 2 remap_refused # pgtable_test.c:52: ...
     ok 1 pgtable
+
+Booted by the grader (grader.token=<hex>), every result line ends with the
+run's token tag (grader/expect.py TOKEN_TAG); parse(text, token) fails any
+case whose line lacks it.
 """
 import re
 from dataclasses import dataclass
+
+from grader import expect
 
 SUBTEST_RE = re.compile(r"^\s*# Subtest: (?P<suite>\S+)\s*$")
 PLAN_RE = re.compile(r"^\s*1\.\.(?P<count>\d+)\s*$")
@@ -32,9 +38,11 @@ class KtapError(ValueError):
     """Console text that is not well-formed KTAP."""
 
 
-def parse(text):
+def parse(text, token=None):
     """{suite: {case name: Case}} from console text; KtapError if a suite
-    block is cut short (fewer results than its plan announced)."""
+    block is cut short (fewer results than its plan announced). With a
+    token, a case whose line lacks this run's tag fails with
+    expect.TOKEN_MISSING."""
     suites, suite, planned = {}, None, 0
     for line in text.splitlines():
         line = line.rstrip("\r")
@@ -50,12 +58,18 @@ def parse(text):
         if m and not suites[suite]:
             planned = int(m["count"])
             continue
+        line, tag = expect.split_token(line)
         m = CASE_RE.match(line)
         if m:
-            suites[suite][m["name"]] = Case(suite, int(m["num"]), m["name"],
-                                            not m["not"], (m["reason"] or "").strip())
+            suites[suite][m["name"]] = _case(suite, m, token is not None and tag != token)
     _check_complete(suite, suites, planned)
     return suites
+
+
+def _case(suite, m, untokened):
+    if untokened:
+        return Case(suite, int(m["num"]), m["name"], False, expect.TOKEN_MISSING)
+    return Case(suite, int(m["num"]), m["name"], not m["not"], (m["reason"] or "").strip())
 
 
 def _check_complete(suite, suites, planned):

@@ -10,6 +10,10 @@ check), prints a score table per lab and writes Gradescope's results.json
 (`--results-json`, default build/grade/results.json). pytest's own
 `--junitxml` gives the JUnit file.
 
+Hidden tests (grader/extra.py) sit in the grading tree's tests/hidden/<lab>/
+with a lab.toml giving their points and Gradescope visibility; they count
+toward their lab and carry that visibility and the tag "hidden".
+
 `--gdb PORT` (make grade-gdb) runs exactly one test with every QEMU it
 boots paused for gdb on PORT: the option sets $PAGODA_GDB_PORT, which
 grader/qemu.py's Machine reads, so machines made by fixtures and by lab
@@ -17,14 +21,17 @@ tests alike are paused, whatever way the test builds them.
 """
 import json
 import os
+import time
 from dataclasses import dataclass, field
 
 import pytest
 
-from grader import labtool, qemu
+from grader import extra, labtool, qemu
 
 RESULTS_DEFAULT = os.path.join("build", "grade", "results.json")
 OUTPUT_LIMIT = 4000     # characters of failure text kept per test in results.json
+VISIBLE = "visible"     # Gradescope's visibility of the tests that are not hidden
+HIDDEN_TAG = "hidden"
 _CONFIG = {}            # the session's config, for hooks that only get a report
 
 
@@ -34,6 +41,8 @@ class Outcome:
     name: str
     points: int
     student: bool
+    visibility: str = VISIBLE
+    hidden: bool = False
     passed: bool = True
     output: list = field(default_factory=list)
 
@@ -76,6 +85,8 @@ def pytest_configure(config):
     _CONFIG["config"] = config
     config._pagoda_outcomes = {}
     config._pagoda_labs = None
+    config._pagoda_extras = {}
+    config._pagoda_started = time.monotonic()
     _configure_gdb(config)
     lab = config.getoption("grade")
     if lab:
@@ -87,6 +98,10 @@ def pytest_configure(config):
         if lab not in names:
             raise pytest.UsageError(f"--grade {lab}: no such lab (labs: {', '.join(names)})")
         config._pagoda_labs = labs[:names.index(lab) + 1]
+        try:
+            config._pagoda_extras = extra.installed(str(config.rootpath), names)
+        except extra.ExtraError as e:
+            raise pytest.UsageError(f"hidden tests: {e}")
 
 
 def _lab_marker(item):
@@ -153,34 +168,61 @@ def pytest_runtest_logreport(report):
         return
     lab, points, student = mark
     outcomes = config._pagoda_outcomes
-    entry = outcomes.setdefault(report.nodeid, Outcome(lab, report.nodeid, points, student))
+    entry = outcomes.get(report.nodeid)
+    if entry is None:
+        entry = outcomes[report.nodeid] = _outcome(config, report.nodeid, lab, points, student)
     if report.failed or (report.when == "call" and report.skipped):
         entry.passed = False
         entry.output.append(str(report.longrepr)[-OUTPUT_LIMIT:])
 
 
-def scores(outcomes, labs):
-    """[(lab, got, max, problems)] in lab order."""
+def _outcome(config, nodeid, lab, points, student):
+    """A test's entry; one in tests/hidden/<lab>/ takes that folder's
+    visibility, and must belong to that lab."""
+    entry = Outcome(lab, nodeid, points, student)
+    for name, hidden in config._pagoda_extras.items():
+        prefix = os.path.join(extra.HIDDEN_DIR, name, "").replace(os.sep, "/")
+        if nodeid.startswith(prefix):
+            entry.visibility, entry.hidden = hidden.visibility, True
+            if lab != name:
+                entry.passed = False
+                entry.output.append(f"a hidden test of lab {name} marked as lab {lab}")
+    return entry
+
+
+def scores(outcomes, labs, extras=None):
+    """[(lab, got, max, problems)] in lab order; a lab's hidden tests
+    (extras: {lab: extra.Extra}) add their points to its maximum."""
     rows = []
     for lab in labs:
         mine = [o for o in outcomes.values() if o.lab == lab.name]
         got = sum(o.points for o in mine if o.passed)
         total = sum(o.points for o in mine)
+        hidden = (extras or {}).get(lab.name)
+        expected = lab.points + (hidden.points if hidden else 0)
         problems = []
-        if total != lab.points:
-            problems.append(f"tests add up to {total} points, {lab.path} says {lab.points}")
-        rows.append((lab.name, got, lab.points, problems))
+        if total != expected:
+            where = lab.path + (f" and {hidden.folder}/{extra.EXTRA_FILE}" if hidden else "")
+            problems.append(f"tests add up to {total} points, {where} say {expected}")
+        rows.append((lab.name, got, expected, problems))
     return rows
 
 
-def write_results(path, outcomes, rows):
+def write_results(path, outcomes, rows, seconds=None):
+    """Gradescope's results.json: the score, one entry per test, and the
+    console text visible only when no hidden test ran."""
     tests = [{"name": o.name, "score": o.points if o.passed else 0, "max_score": o.points,
               "output": "\n".join(o.output) or ("passed" if o.passed else "failed"),
-              "visibility": "visible",
-              "tags": [o.lab] + ([] if o.student else ["infrastructure"])}
+              "visibility": o.visibility,
+              "tags": [o.lab] + ([] if o.student else ["infrastructure"])
+                      + ([HIDDEN_TAG] if o.hidden else [])}
              for o in outcomes.values()]
+    any_hidden = any(o.hidden for o in outcomes.values())
     data = {"score": sum(r[1] for r in rows), "tests": tests,
-            "leaderboard": [], "visibility": "visible"}
+            "leaderboard": [], "visibility": VISIBLE,
+            "stdout_visibility": "hidden" if any_hidden else VISIBLE}
+    if seconds is not None:
+        data["execution_time"] = round(seconds)
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:
         json.dump(data, f, indent=2)
@@ -190,7 +232,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     labs = config._pagoda_labs
     if labs is None:
         return
-    rows = scores(config._pagoda_outcomes, labs)
+    rows = scores(config._pagoda_outcomes, labs, config._pagoda_extras)
     tr = terminalreporter
     tr.section("scores")
     for name, got, total, problems in rows:
@@ -199,7 +241,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             tr.write_line(f"  problem: {p}")
     tr.write_line(f"total: {sum(r[1] for r in rows)}/{sum(r[2] for r in rows)}")
     path = config.getoption("results_json") or RESULTS_DEFAULT
-    write_results(path, config._pagoda_outcomes, rows)
+    write_results(path, config._pagoda_outcomes, rows,
+                  time.monotonic() - config._pagoda_started)
     tr.write_line(f"results: {path}")
     if any(r[3] for r in rows) and config._pagoda_session is not None:
         config._pagoda_session.exitstatus = pytest.ExitCode.TESTS_FAILED

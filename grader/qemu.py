@@ -24,12 +24,19 @@ a failure leaves QEMU running until it exits (quit it from gdb with `kill`)
 so the failing state can be inspected. The port comes from the gdb_port
 argument or, by default, from $PAGODA_GDB_PORT, which the --gdb option
 sets, so that every machine a test makes is paused, however it is made.
+
+Each machine draws a random run token (m.token) and boots with
+grader.token=<hex>: the kernel ends its KTAP result lines with it, and lab
+tests give it to lab test programs (expect.with_token), so verdicts can be
+told from canned output (grader/expect.py, the run token). token=False
+boots without one.
 """
 import atexit
 import fcntl
 import json
 import os
 import re
+import secrets
 import shlex
 import shutil
 import signal
@@ -54,6 +61,10 @@ COMMAND_TIMEOUT = 30
 EXIT_TIMEOUT = 30
 MONITOR_TIMEOUT = 10
 SLOT_TIMEOUT = 600          # waiting for another test's QEMU to finish
+# Boot slots shared by several pytest runs (grader/batch.py grading a class):
+# the folder of their lock files, and how many QEMUs may run at once.
+SLOTS_DIR_ENV = "PAGODA_BOOT_SLOTS"
+MAX_BOOTS_ENV = "PAGODA_MAX_BOOTS"
 MIN_TIMEOUT = 5.0           # no wait is ever shorter than this
 
 # Calibration: the reference host boots the default machine in about this
@@ -69,6 +80,8 @@ POLL_SECONDS = 0.1          # how often a wait looks at the process
 PANIC_GRACE_SECONDS = 2.0   # time to collect the backtrace after a panic line
 REAP_SECONDS = 10.0         # for QEMU to finish exiting after its console closed
 MONITOR_PROMPT = "(qemu) "
+TOKEN_BYTES = 8             # the run token: 16 hex digits
+CONSOLE_LIMIT = 16 << 20    # characters of console a boot may print (kept in memory and log)
 
 # GDB: the environment variable behind pytest --gdb, what the kernel needs
 # to stay put after a panic, and a wait long enough to mean "no timeout"
@@ -83,6 +96,7 @@ HANG = "hang/timeout"
 PANIC = "panic"
 REBOOT = "reboot"
 EXIT = "unexpected exit"
+FLOOD = "console flood"
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _PANIC_RE = re.compile(expect.PANIC)
@@ -101,7 +115,8 @@ class MachineError(AssertionError):
     """The guest hung, panicked, rebooted or QEMU exited unexpectedly.
 
     An AssertionError so pytest reports it as a test failure. kind is one
-    of HANG, PANIC, REBOOT, EXIT; log_path is the full console log.
+    of HANG, PANIC, REBOOT, EXIT, FLOOD; log_path is the console log (cut
+    at the machine's console_limit).
     """
 
     def __init__(self, kind, detail, log_path, tail, status=None):
@@ -199,11 +214,15 @@ class Machine:
                  cpus=DEFAULT_CPUS, bootargs="", dtb=None, extra_args=(),
                  qemu=QEMU_BINARY, name="machine", log_path=None,
                  log_dir=DEFAULT_LOG_DIR, time_factor=MIN_FACTOR, slots=None,
-                 gdb_port=None, private_image=True):
+                 gdb_port=None, private_image=True, token=True,
+                 console_limit=CONSOLE_LIMIT):
         """gdb_port: wait for gdb on this TCP port; None takes
         $PAGODA_GDB_PORT (pytest --gdb), 0 never waits for gdb.
         private_image=False boots on image itself, so that what the guest
-        writes stays for the next boot (crash tests make their own copy)."""
+        writes stays for the next boot (crash tests make their own copy).
+        token=False: no run token (m.token is None, no grader.token=).
+        A console printing more than console_limit characters is a FLOOD
+        failure: its log stops there instead of filling the disk."""
         self.kernel = kernel
         self.image = image
         self.private_image = private_image
@@ -219,6 +238,9 @@ class Machine:
         self.time_factor = time_factor
         self.slots = slots
         self.gdb_port = gdb_port_from_env() if gdb_port is None else int(gdb_port)
+        self.token = secrets.token_hex(TOKEN_BYTES) if token else None
+        self.console_limit = console_limit
+        self._flooded = False
         self._child = None
         self._log = None
         self._tmpdir = None
@@ -253,10 +275,14 @@ class Machine:
         return cmd + self.extra_args
 
     def _bootargs(self):
-        """Under gdb a panic must keep the machine, not power it off."""
+        """The run token, and under gdb what keeps the machine after a
+        panic instead of powering it off."""
+        words = [self.bootargs]
+        if self.token:
+            words.append(expect.TOKEN_BOOTARG.format(token=self.token))
         if self.gdb_port:
-            return f"{self.bootargs} {GDB_BOOTARGS}".strip()
-        return self.bootargs
+            words.append(GDB_BOOTARGS)
+        return " ".join(w for w in words if w)
 
     def gdb_command(self):
         """The shell command that attaches gdb to this machine."""
@@ -523,6 +549,12 @@ class Machine:
 
     def _append(self, data):
         data = data.replace("\r", "")
+        room = self.console_limit - len(self._text)
+        if len(data) > room:
+            data = data[:max(0, room)]
+            if not self._flooded:
+                self._flooded = True
+                self._log.write(f"\n[console cut at {self.console_limit} characters]\n")
         self._text += data
         self._log.write(data)
         self._log.flush()
@@ -550,7 +582,11 @@ class Machine:
                 self._events.append((pos, REBOOT, line))
 
     def _check_failures(self, limit, what):
-        """Fail if a panic or reboot shows before position limit."""
+        """Fail if a panic or reboot shows before position limit, or the
+        console printed more than it may."""
+        if self._flooded:
+            self._fail(FLOOD, f"the console printed more than {self.console_limit} "
+                              "characters", what)
         for pos, kind, line in self._events:
             if pos >= limit:
                 continue

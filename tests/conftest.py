@@ -8,6 +8,11 @@
 
 Console logs go to build/logs/<test>-<n>.log and are kept; a failing test
 lists its logs in the report.
+
+Batch grading (grader/batch.py) runs these tests from the instructor's copy
+of the tree against a student's build: --source-dir names the tree make
+builds in (the student's), and $PAGODA_BOOT_SLOTS (a folder) with
+$PAGODA_MAX_BOOTS share one bound on QEMUs across the grading runs.
 """
 import datetime
 import fcntl
@@ -62,6 +67,9 @@ def pytest_addoption(parser):
                     help="do not run make; use the build as it is")
     group.addoption("--stage", default="",
                     help="build this stage of the reference tree (make's STAGE=)")
+    group.addoption("--source-dir", default=ROOT,
+                    help="the tree make builds in, --build-dir is relative to it "
+                         "(default: this tree; batch grading names a student's)")
 
 
 def pytest_configure(config):
@@ -131,12 +139,13 @@ def _run_make(root, build_dir, stage="", memmodel=""):
 @pytest.fixture(scope="session")
 def build(pytestconfig):
     build_dir = pytestconfig.getoption("build_dir")
+    source = os.path.abspath(pytestconfig.getoption("source_dir"))
     if not pytestconfig.getoption("no_make"):
-        _run_make(ROOT, build_dir, pytestconfig.getoption("stage"))
-    b = Build(root=ROOT, dir=os.path.join(ROOT, build_dir),
-              kernel=os.path.join(ROOT, build_dir, "kernel", "kernel.elf"),
-              image=os.path.join(ROOT, build_dir, "fs.img"),
-              logs=os.path.join(ROOT, build_dir, "logs"))
+        _run_make(source, build_dir, pytestconfig.getoption("stage"))
+    b = Build(root=source, dir=os.path.join(source, build_dir),
+              kernel=os.path.join(source, build_dir, "kernel", "kernel.elf"),
+              image=os.path.join(source, build_dir, "fs.img"),
+              logs=os.path.join(source, build_dir, "logs"))
     for path in (b.kernel, b.image):
         if not os.path.isfile(path):
             pytest.fail(f"the build has no {path}", pytrace=False)
@@ -154,10 +163,10 @@ def model_build(pytestconfig, build):
         if memmodel not in built:
             rel = os.path.join(pytestconfig.getoption("build_dir"), f"model-{memmodel}")
             if not pytestconfig.getoption("no_make"):
-                _run_make(ROOT, rel, pytestconfig.getoption("stage"), memmodel)
-            b = Build(root=ROOT, dir=os.path.join(ROOT, rel),
-                      kernel=os.path.join(ROOT, rel, "kernel", "kernel.elf"),
-                      image=os.path.join(ROOT, rel, "fs.img"), logs=build.logs)
+                _run_make(build.root, rel, pytestconfig.getoption("stage"), memmodel)
+            b = Build(root=build.root, dir=os.path.join(build.root, rel),
+                      kernel=os.path.join(build.root, rel, "kernel", "kernel.elf"),
+                      image=os.path.join(build.root, rel, "fs.img"), logs=build.logs)
             for path in (b.kernel, b.image):
                 if not os.path.isfile(path):
                     pytest.fail(f"the MEMMODEL={memmodel} build has no {path}", pytrace=False)
@@ -218,7 +227,11 @@ def time_factor(build):
 
 @pytest.fixture(scope="session")
 def boot_slots(build):
-    return qemu.BootSlots(os.path.join(build.logs, ".slots"), MAX_PARALLEL_BOOTS)
+    shared = os.environ.get(qemu.SLOTS_DIR_ENV)
+    count = os.environ.get(qemu.MAX_BOOTS_ENV, str(MAX_PARALLEL_BOOTS))
+    if not count.isdigit():
+        pytest.fail(f"${qemu.MAX_BOOTS_ENV}={count!r}: not a count of QEMUs", pytrace=False)
+    return qemu.BootSlots(shared or os.path.join(build.logs, ".slots"), int(count))
 
 
 class _BootingPool(qemu.MachinePool):

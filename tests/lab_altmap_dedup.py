@@ -151,7 +151,7 @@ def test_dedup_teardown(runs, config):
     m, _, _, _ = runs(config)
     online_line(m, config)
     _, want = want_for(m, config)
-    results = ktap.parse(m.output).get(SUITE, {})
+    results = ktap.parse(m.output, m.token).get(SUITE, {})
     case = results.get(ROUNDS_CASE)
     assert case and case.ok, f"{ROUNDS_CASE}: {getattr(case, 'reason', 'not run')} ({m.log_path})"
     rounds = expect.altmap_rounds(m.output)

@@ -34,7 +34,7 @@ def ktap_results(build, time_factor, boot_slots, tmp_path_factory):
     try:
         m = pmem.boot_pmem(pool, tmp_path_factory.mktemp("altmap") / "pmem0.img", GIB,
                            f"ktest={SUITE} pmem.map=dev")
-        return ktap.parse(m.output), pool.log_paths
+        return ktap.parse(m.output, m.token), pool.log_paths
     finally:
         pool.kill_all()
 

@@ -135,7 +135,7 @@ def test_teardown_rounds(boots):
     """Offline/online 20 times: alloc back to 0, the same memmap, no RAM kept."""
     m, _, _, want = online_dev(boots, "1G")
     rounds = expect.altmap_rounds(m.output)
-    results = ktap.parse(m.output).get(SUITE, {})
+    results = ktap.parse(m.output, m.token).get(SUITE, {})
     assert ROUNDS_CASE in results and results[ROUNDS_CASE].ok, (
         f"{ROUNDS_CASE}: {getattr(results.get(ROUNDS_CASE), 'reason', 'not run')} "
         f"(log {m.log_path})")

@@ -58,9 +58,9 @@ def pool(build, time_factor, boot_slots, request):
 def test_pmemtest(pool, tmp_path, run):
     cpus, bootargs, args = RUNS[run]
     m = pmem.boot_pmem(pool, tmp_path / "pmem0.img", GIB, bootargs, cpus=cpus, memory=MEMORY)
-    out = m.run(f"pmemtest {args}".strip(), timeout=PMEMTEST_TIMEOUT)
+    out = m.run(expect.with_token(f"pmemtest {args}".strip(), m.token), timeout=PMEMTEST_TIMEOUT)
     assert expect.PMEMTEST_DONE in out, f"pmemtest did not finish (log {m.log_path})"
-    results = expect.pmemtest_results(out)
+    results = expect.pmemtest_results(out, m.token)
     failed = {c: results[c][1] for c in CASES if c in results and not results[c][0]}
     missing = [c for c in CASES if c not in results]
     assert not failed and not missing, f"failed {failed}, missing {missing} (log {m.log_path})"
@@ -143,6 +143,6 @@ def test_device_smaller_than_a_section(pool, tmp_path):
     assert expect.pmem_info(m.output), f"no info block line (log {m.log_path})"
     assert re.search(expect.PMEM_NOT_ONLINE, m.output, re.MULTILINE), (
         f"a 64 MiB device cannot have a memmap (sections are 128 MiB) (log {m.log_path})")
-    out = m.run("pmemtest -raw", timeout=PMEMTEST_TIMEOUT)
-    results = expect.pmemtest_results(out)
+    out = m.run(expect.with_token("pmemtest -raw", m.token), timeout=PMEMTEST_TIMEOUT)
+    results = expect.pmemtest_results(out, m.token)
     assert all(results.get(c, (False,))[0] for c in CASES), f"{results} (log {m.log_path})"

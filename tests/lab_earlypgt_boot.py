@@ -32,7 +32,7 @@ MACHINES = {
 def check_boot(m, memory, banks, mapsize):
     """Everything one boot must show; returns its report for the summary."""
     where = f"mapsize={mapsize} (log {m.log_path})"
-    suites = ktap.parse(m.output)
+    suites = ktap.parse(m.output, m.token)
     for suite, cases in (("earlypgt", EARLYPGT_CASES), ("pgtable", ("direct_map_min_tables",))):
         results = suites.get(suite)
         assert results is not None, f"no KTAP output for suite {suite}, {where}"

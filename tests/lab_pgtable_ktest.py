@@ -32,7 +32,7 @@ def ktap_results(build, time_factor, boot_slots):
                             image=build.image, time_factor=time_factor, slots=boot_slots)
     try:
         m = pool.boot(memory="512M", cpus=2, bootargs=f"ktest={SUITE}")
-        return ktap.parse(m.output), pool.log_paths
+        return ktap.parse(m.output, m.token), pool.log_paths
     finally:
         pool.kill_all()
 

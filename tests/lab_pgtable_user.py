@@ -91,9 +91,9 @@ def shell(build, time_factor, boot_slots):
 
 @pytest.fixture(scope="module")
 def pgtabletest(shell):
-    out = shell.run("pgtabletest")
+    out = shell.run(expect.with_token("pgtabletest", shell.token))
     assert expect.PGTABLETEST_DONE in out, f"pgtabletest did not finish:\n{out}"
-    return expect.pgtabletest_results(out), shell.log_path
+    return expect.pgtabletest_results(out, shell.token), shell.log_path
 
 
 @pytest.mark.boot

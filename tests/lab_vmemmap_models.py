@@ -61,7 +61,7 @@ def test_memmap_ktest(machine, model_build, model, leaf, where):
     m = boot_ktest(machine, model_build(model), memory, banks,
                    f"vmemmap={leaf}" if leaf else "")
     assert expect.SPARSE_NOT_IMPLEMENTED not in m.output
-    results = ktap.parse(m.output).get(SUITE)
+    results = ktap.parse(m.output, m.token).get(SUITE)
     assert results is not None, f"no KTAP output for suite {SUITE} (log {m.log_path})"
     for case in CASES:
         assert case in results, f"no result for {case} (log {m.log_path})"

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from grader import labtool, qemu
+from grader import expect, labtool, qemu
 
 pytestmark = pytest.mark.driver
 
@@ -55,6 +55,12 @@ def option_value(cmd, name):
     return cmd[cmd.index(name) + 1]
 
 
+def without_token(bootargs):
+    """The boot arguments without the machine's run token (grader.token=)."""
+    prefix = expect.TOKEN_BOOTARG.split("=")[0] + "="
+    return " ".join(w for w in bootargs.split() if not w.startswith(prefix))
+
+
 @pytest.fixture
 def no_gdb_env(monkeypatch):
     monkeypatch.delenv(qemu.GDB_PORT_ENV, raising=False)
@@ -64,7 +70,7 @@ def test_a_machine_is_not_paused_unless_asked(no_gdb_env):
     m = qemu.Machine("k.elf", bootargs="ktest=pgtable")
     cmd = m.command()
     assert "-S" not in cmd and "-gdb" not in cmd
-    assert option_value(cmd, "-append") == "ktest=pgtable"
+    assert option_value(cmd, "-append") == f"ktest=pgtable grader.token={m.token}"
     assert m.timeout(qemu.BOOT_TIMEOUT) == qemu.scaled(qemu.BOOT_TIMEOUT, qemu.MIN_FACTOR)
 
 
@@ -73,7 +79,7 @@ def test_a_gdb_machine_is_paused_spins_on_panic_and_has_no_timeouts(no_gdb_env):
     cmd = m.command()
     assert "-S" in cmd
     assert option_value(cmd, "-gdb") == f"tcp::{PORT}"
-    assert option_value(cmd, "-append") == "ktest=pgtable panic=spin"
+    assert option_value(cmd, "-append") == f"ktest=pgtable grader.token={m.token} panic=spin"
     assert m.timeout(qemu.COMMAND_TIMEOUT) >= qemu.GDB_TIMEOUT
     assert m.gdb_command() == ("gdb-multiarch build/kernel/kernel.elf "
                                f"-ex 'target remote :{PORT}'")
@@ -84,7 +90,7 @@ def test_the_environment_pauses_machines_made_anywhere(monkeypatch, tmp_path):
     pool = qemu.MachinePool("t", str(tmp_path), kernel="k.elf")
     cmd = pool.create().command()
     assert "-S" in cmd and option_value(cmd, "-gdb") == f"tcp::{PORT}"
-    assert option_value(cmd, "-append") == "panic=spin"
+    assert without_token(option_value(cmd, "-append")) == "panic=spin"
     # gdb_port=0 opts out (the calibration boot measures, it must not wait).
     assert "-S" not in qemu.Machine("k.elf", gdb_port=0).command()
 
@@ -144,7 +150,7 @@ def test_the_gdb_option_reaches_the_machine(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     cmd = json.loads(out.read_text())
     assert "-S" in cmd and option_value(cmd, "-gdb") == f"tcp::{PORT}"
-    assert option_value(cmd, "-append") == "ktest=x panic=spin"
+    assert without_token(option_value(cmd, "-append")) == "ktest=x panic=spin"
 
 
 def test_without_the_option_the_machine_is_not_paused(tmp_path):

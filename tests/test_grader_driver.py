@@ -128,6 +128,10 @@ elif kind == "reboot":
 elif kind == "exit":
     firmware()
     sys.exit(3)
+elif kind == "flood":
+    firmware()
+    while True:
+        say("Pagoda: booting on hart 0 " * 40 + "\n")
 elif kind == "stubborn":
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, signal.SIG_IGN)
@@ -333,7 +337,7 @@ def test_command_line_and_private_disk(make_fake, tmp_path):
     args = recorded_args(m)
     assert args[args.index("-m") + 1] == "1G"
     assert args[args.index("-smp") + 1] == "3"
-    assert args[args.index("-append") + 1] == "mapsize=4k bogus=1"
+    assert args[args.index("-append") + 1] == f"mapsize=4k bogus=1 grader.token={m.token}"
     assert args[args.index("-dtb") + 1] == str(dtb)
     assert args[args.index("-bios") + 1] == "default"
     assert args[-1] == "-S"
@@ -441,6 +445,16 @@ def test_reboot_is_detected(make_fake):
     assert seconds < QUICK_FAILURE_SECONDS
     assert "OpenSBI started again" in str(error)
     assert wait_gone(m.pid)
+
+
+def test_a_flooding_console_is_cut_and_reported(make_fake):
+    limit = 100000
+    m = make_fake("flood", console_limit=limit)
+    error, seconds = expect_failure(qemu.FLOOD, m.boot)
+    assert seconds < QUICK_FAILURE_SECONDS
+    assert len(m.output) == limit
+    assert os.path.getsize(m.log_path) < limit + 2 * len(" ".join(m.command()))
+    assert f"more than {limit} characters" in str(error)
 
 
 def test_early_exit_reports_the_status(make_fake):

@@ -106,6 +106,11 @@ def _copy_tree(dst, handout=None, extra_handouts=()):
     if handout:
         with open(os.path.join(dst, "labs", "HANDOUT"), "w") as f:
             f.write(handout + "\n")
+        # A handout tree has no instructor-only page (handouts/instructors.md).
+        course = labtool.load_course(ROOT)
+        for name in os.listdir(os.path.join(dst, "handouts")):
+            if labtool.is_instructor_only(f"handouts/{name}", course):
+                os.remove(os.path.join(dst, "handouts", name))
 
 
 def test_handout_tree_gets_its_lab_and_earlier_ones(tmp_path):

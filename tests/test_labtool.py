@@ -449,12 +449,33 @@ def test_handout_repo_has_a_branch_per_lab_each_descending_from_the_last(tree, t
 
 
 def test_handout_repo_branches_are_the_handouts(tree, tmp_path):
+    """Each branch is the handout plus the GitHub Classroom workflow."""
     repo = str(tmp_path / "repo")
     labtool.make_handout_repo(repo, tree)
     for lab in ("alpha", "beta"):
         out = str(tmp_path / f"ho-{lab}")
         labtool.make_handout(lab, out, tree)
+        labtool.write_classroom_workflow(out)
         assert branch_tree(repo, lab) == handout_tree(out), lab
+
+
+def test_handout_repo_grades_on_push_for_github_classroom(tree, tmp_path):
+    repo = str(tmp_path / "repo")
+    labtool.make_handout_repo(repo, tree)
+    for lab in ("alpha", "beta"):
+        text = git(repo, "show", f"{lab}:{labtool.CLASSROOM_WORKFLOW}")
+        assert text == labtool.CLASSROOM_YML.rstrip("\n"), lab
+    lines = [line.strip() for line in text.splitlines()]
+    assert "on: [push, workflow_dispatch, repository_dispatch]" in lines
+    assert "runs-on: ubuntu-latest" in lines
+    assert "run: sudo ./scripts/install-deps --grading" in lines
+    assert "run: make grade || true" in lines
+    assert any("grader/batch.py classroom-result build/grade/results.json" in x for x in lines)
+    assert "uses: classroom-resources/autograding-grading-reporter@v1" in lines
+    assert 'GRADE_RESULTS: "${{ steps.grade.outputs.result }}"' in lines
+    assert "runners: grade" in lines
+    # The check run the reporter writes the points into has this name.
+    assert lines.count("name: Autograding Tests") == 2
 
 
 def test_handout_repo_is_reproducible_and_refuses_a_non_empty_out(tree, tmp_path):

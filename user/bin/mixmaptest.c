@@ -8,9 +8,12 @@
  * "mixmaptest: <n> <case>: FAILED: <why>", after checking that the free
  * page count and the page-cache count are back where they started; the last
  * line is "mixmaptest: done" (grader/expect.py reads them). With arguments,
- * only the cases with those numbers run.
+ * only the cases with those numbers run. Run by the grader as
+ * "mixmaptest -T <token> ...", each verdict line ends with the token
+ * (user/verdict.h).
  */
 #include "user.h"
+#include "verdict.h"
 
 #define PAGE          4096
 #define KILLED_STATUS (-1) /* exit status of a killed process */
@@ -740,17 +743,19 @@ static void run(int n)
 	}
 	unlink(FILE_NAME);
 	if (ok) {
-		printf("mixmaptest: %d %s: ok\n", n, cases[n - 1].name);
+		printf("mixmaptest: %d %s: ok%s\n", n, cases[n - 1].name, verdict_tag());
 		return;
 	}
 	failures++;
-	printf("mixmaptest: %d %s: FAILED: %s\n", n, cases[n - 1].name, why);
+	printf("mixmaptest: %d %s: FAILED: %s%s\n", n, cases[n - 1].name, why, verdict_tag());
 }
 
 int main(int argc, char *argv[])
 {
-	uint64 free0 = stats().free_pages;
+	uint64 free0;
 
+	verdict_take_token(&argc, &argv);
+	free0 = stats().free_pages;
 	for (int n = 1; argc == 1 && n <= NR_CASES; n++)
 		run(n);
 	for (int i = 1; i < argc; i++) {

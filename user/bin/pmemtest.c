@@ -11,8 +11,11 @@
  * checking that the free page count is back where it started; then
  * "pmemtest: done". write prints "pmemtest: wrote <seed>", check prints
  * "pmemtest: check ok" or "pmemtest: check FAILED: <why>" (grader/expect.py).
+ * Run by the grader as "pmemtest -T <token> ...", each case's verdict line
+ * ends with the token (user/verdict.h).
  */
 #include "user.h"
+#include "verdict.h"
 
 #define PAGE          4096
 #define RW            (PROT_READ | PROT_WRITE)
@@ -223,8 +226,8 @@ static void run(int n)
 	}
 	if (!ok)
 		failures++;
-	printf("pmemtest: %d %s: %s%s%s\n", n, cases[n - 1].name, ok ? "ok" : "FAILED",
-	       ok ? "" : ": ", ok ? "" : why);
+	printf("pmemtest: %d %s: %s%s%s%s\n", n, cases[n - 1].name, ok ? "ok" : "FAILED",
+	       ok ? "" : ": ", ok ? "" : why, verdict_tag());
 }
 
 /* The persistence pages: RW_PAGES by write(), MAP_PAGES through mmap. */
@@ -251,6 +254,7 @@ int main(int argc, char *argv[])
 {
 	int first = 1;
 
+	verdict_take_token(&argc, &argv);
 	if (argc == 3 && (strcmp(argv[1], "write") == 0 || strcmp(argv[1], "check") == 0)) {
 		int writing = argv[1][0] == 'w', ok = persist(atoi(argv[2]), writing);
 		if (writing)
