@@ -85,3 +85,12 @@ def summary(text):
         if m:
             return int(m["suites"]), int(m["failed"])
     return None
+
+
+def assert_case(suites, suite, case, logs):
+    """Fail, naming the console logs, unless suite reported case and it
+    passed; the kernel's own reason is the message."""
+    results = suites.get(suite)
+    assert results is not None, f"no KTAP output for suite {suite} (logs: {logs})"
+    assert case in results, f"the kernel did not report case {case} (logs: {logs})"
+    assert results[case].ok, f"{case}: {results[case].reason} (logs: {logs})"

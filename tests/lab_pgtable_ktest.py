@@ -43,7 +43,4 @@ def ktap_results(build, time_factor, boot_slots):
     for c, (p, s) in CASES.items()])
 def test_pgtable_ktest(case, ktap_results):
     suites, logs = ktap_results
-    results = suites.get(SUITE)
-    assert results is not None, f"no KTAP output for suite {SUITE} (logs: {logs})"
-    assert case in results, f"the kernel did not report case {case} (logs: {logs})"
-    assert results[case].ok, f"{case}: {results[case].reason} (logs: {logs})"
+    ktap.assert_case(suites, SUITE, case, logs)

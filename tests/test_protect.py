@@ -33,14 +33,12 @@ def results(build, time_factor, boot_slots):
         m = pool.boot(memory="256M", cpus=2, bootargs=f"ktest={SUITE}")
         # The kernel survives its own probes and still runs user programs.
         assert m.run("echo still here") == "still here"
-        return ktap.parse(m.output).get(SUITE), pool.log_paths
+        return ktap.parse(m.output, m.token), pool.log_paths
     finally:
         pool.kill_all()
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_protection(case, results):
-    suite, logs = results
-    assert suite is not None, f"no KTAP output for suite {SUITE} (logs: {logs})"
-    assert case in suite, f"the kernel did not report case {case} (logs: {logs})"
-    assert suite[case].ok, f"{case}: {suite[case].reason} (logs: {logs})"
+    suites, logs = results
+    ktap.assert_case(suites, SUITE, case, logs)

@@ -50,6 +50,19 @@ static void verdict_take_token(int *argc, char ***argv)
 	*argc -= 2;
 }
 
+/* Why the case that just failed failed: CHECK() sets it. */
+static const char *why __attribute__((unused));
+
+/* In a case (a function returning 1 for a pass): fail it with reason
+ * unless cond holds. */
+#define CHECK(cond, reason)                                                                        \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			why = reason;                                                              \
+			return 0;                                                                  \
+		}                                                                                  \
+	} while (0)
+
 /* What ends a verdict line: the token's tag, or nothing. */
 static const char *verdict_tag(void)
 {

@@ -859,16 +859,39 @@ static int run_child(void (*run)(void), long limit)
 	return host_run_forked(sweep_child, limit);
 }
 
+/* Put back the blocks the last run touched, from the pristine image. */
+static void restore_disk(const uint8_t *pristine)
+{
+	for (uint32_t b = 0; b < disk_blocks; b++)
+		if (touched[b])
+			memcpy(disk + (size_t)b * BSIZE, pristine + (size_t)b * BSIZE, BSIZE);
+}
+
+/* After a point's boot exited st: fsck the image; on any failure say so
+ * (what happened is `what`), show fsck's report and keep the image. */
+static void check_image(const char *fsck, const char *what, long point, int st)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "%s %s > /dev/null", fsck, image_path);
+	if (st == 0 && system(cmd) == 0)
+		return;
+	printf("FAIL %s %ld: the boot after it exited %d; fsck %s says:\n", what, point, st,
+	       image_path);
+	snprintf(cmd, sizeof(cmd), "%s %s; cp %s %s.fail-%ld", fsck, image_path, image_path,
+	         image_path, point);
+	if (system(cmd) < 0)
+		perror("system");
+	failures++;
+}
+
 /* Crash, recover and check one point; false when the scenario finished
  * before reaching it. */
 static bool sweep_point(const uint8_t *pristine, const char *fsck, long point)
 {
-	char cmd[512];
 	int st;
 
-	for (uint32_t b = 0; b < disk_blocks; b++)
-		if (touched[b])
-			memcpy(disk + (size_t)b * BSIZE, pristine + (size_t)b * BSIZE, BSIZE);
+	restore_disk(pristine);
 	st = run_child(scenario_crash, point);
 	if (st == 0)
 		return false;
@@ -880,16 +903,7 @@ static bool sweep_point(const uint8_t *pristine, const char *fsck, long point)
 	st = run_child(scenario_recover, point % RECOVERY_CRASHES);
 	if (st == 0 || st == EXIT_CRASHED)
 		st = run_child(scenario_recover, -1);
-	snprintf(cmd, sizeof(cmd), "%s %s > /dev/null", fsck, image_path);
-	if (st != 0 || system(cmd) != 0) {
-		printf("FAIL crash point %ld: recovery exited %d; fsck %s says:\n",
-		       point, st, image_path);
-		snprintf(cmd, sizeof(cmd), "%s %s; cp %s %s.fail-%ld", fsck, image_path,
-			 image_path, image_path, point);
-		if (system(cmd) < 0)
-			perror("system");
-		failures++;
-	}
+	check_image(fsck, "crash point", point, st);
 	return true;
 }
 
@@ -897,12 +911,9 @@ static bool sweep_point(const uint8_t *pristine, const char *fsck, long point)
  * finished before reaching it. */
 static bool ioerr_point(const uint8_t *pristine, const char *fsck, long point)
 {
-	char cmd[512];
 	int st;
 
-	for (uint32_t b = 0; b < disk_blocks; b++)
-		if (touched[b])
-			memcpy(disk + (size_t)b * BSIZE, pristine + (size_t)b * BSIZE, BSIZE);
+	restore_disk(pristine);
 	ioerr_sweep = true;
 	st = run_child(scenario_crash, point);
 	ioerr_sweep = false;
@@ -914,16 +925,7 @@ static bool ioerr_point(const uint8_t *pristine, const char *fsck, long point)
 		return true;
 	}
 	st = run_child(scenario_readback, -1);
-	snprintf(cmd, sizeof(cmd), "%s %s > /dev/null", fsck, image_path);
-	if (st != 0 || system(cmd) != 0) {
-		printf("FAIL I/O error at request %ld: clean boot exited %d; fsck %s says:\n",
-		       point, st, image_path);
-		snprintf(cmd, sizeof(cmd), "%s %s; cp %s %s.fail-%ld", fsck, image_path,
-			 image_path, image_path, point);
-		if (system(cmd) < 0)
-			perror("system");
-		failures++;
-	}
+	check_image(fsck, "I/O error at request", point, st);
 	return true;
 }
 

@@ -22,15 +22,6 @@
 #define FILE_NAME     "mixmap.dat"
 
 static int failures;
-static const char *why; /* set by a case that fails */
-
-#define CHECK(cond, reason)                                                                        \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			why = reason;                                                              \
-			return 0;                                                                  \
-		}                                                                                  \
-	} while (0)
 
 static struct memstat stats(void)
 {

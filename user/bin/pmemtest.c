@@ -25,15 +25,6 @@
 #define MAX_PROBE_BIT 40 /* data areas are below 2^40 pages */
 
 static int failures, raw;
-static const char *why;
-
-#define CHECK(cond, reason)                                                                        \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			why = reason;                                                              \
-			return 0;                                                                  \
-		}                                                                                  \
-	} while (0)
 
 static char pattern(int seed, int page, int i)
 {
