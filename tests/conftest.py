@@ -30,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from grader import qemu  # noqa: E402  (needs ROOT on sys.path)
+from grader import ktap, qemu  # noqa: E402  (needs ROOT on sys.path)
 
 MAX_WORKERS = 2           # pytest-xdist workers: a 4-hart QEMU already fills 2 cores
 MAX_PARALLEL_BOOTS = 2    # QEMUs at once, across all workers
@@ -153,6 +153,20 @@ def build(pytestconfig):
     return b
 
 
+def _sub_build(pytestconfig, build, rel, what, stage, memmodel=""):
+    """The tree built again in folder rel (make B=rel STAGE= MEMMODEL=), as a
+    Build sharing the main build's logs; what names it when it fails."""
+    if not pytestconfig.getoption("no_make"):
+        _run_make(build.root, rel, stage, memmodel)
+    b = Build(root=build.root, dir=os.path.join(build.root, rel),
+              kernel=os.path.join(build.root, rel, "kernel", "kernel.elf"),
+              image=os.path.join(build.root, rel, "fs.img"), logs=build.logs)
+    for path in (b.kernel, b.image):
+        if not os.path.isfile(path):
+            pytest.fail(f"the {what} build has no {path}", pytrace=False)
+    return b
+
+
 @pytest.fixture(scope="session")
 def model_build(pytestconfig, build):
     """model_build("sparse"): the tree built with MEMMODEL=sparse (lab
@@ -162,15 +176,8 @@ def model_build(pytestconfig, build):
     def get(memmodel):
         if memmodel not in built:
             rel = os.path.join(pytestconfig.getoption("build_dir"), f"model-{memmodel}")
-            if not pytestconfig.getoption("no_make"):
-                _run_make(build.root, rel, pytestconfig.getoption("stage"), memmodel)
-            b = Build(root=build.root, dir=os.path.join(build.root, rel),
-                      kernel=os.path.join(build.root, rel, "kernel", "kernel.elf"),
-                      image=os.path.join(build.root, rel, "fs.img"), logs=build.logs)
-            for path in (b.kernel, b.image):
-                if not os.path.isfile(path):
-                    pytest.fail(f"the MEMMODEL={memmodel} build has no {path}", pytrace=False)
-            built[memmodel] = b
+            built[memmodel] = _sub_build(pytestconfig, build, rel, f"MEMMODEL={memmodel}",
+                                         pytestconfig.getoption("stage"), memmodel)
         return built[memmodel]
 
     return get
@@ -187,15 +194,7 @@ def stage_build(pytestconfig, build):
     def get(lab):
         if lab not in built:
             rel = os.path.join("build", f"stage-{lab}")
-            if not pytestconfig.getoption("no_make"):
-                _run_make(ROOT, rel, lab)
-            b = Build(root=ROOT, dir=os.path.join(ROOT, rel),
-                      kernel=os.path.join(ROOT, rel, "kernel", "kernel.elf"),
-                      image=os.path.join(ROOT, rel, "fs.img"), logs=build.logs)
-            for path in (b.kernel, b.image):
-                if not os.path.isfile(path):
-                    pytest.fail(f"the STAGE={lab} build has no {path}", pytrace=False)
-            built[lab] = b
+            built[lab] = _sub_build(pytestconfig, build, rel, f"STAGE={lab}", lab)
         return built[lab]
 
     return get
@@ -232,6 +231,24 @@ def boot_slots(build):
     if not count.isdigit():
         pytest.fail(f"${qemu.MAX_BOOTS_ENV}={count!r}: not a count of QEMUs", pytrace=False)
     return qemu.BootSlots(shared or os.path.join(build.logs, ".slots"), int(count))
+
+
+@pytest.fixture(scope="session")
+def ktap_boot(build, time_factor, boot_slots):
+    """ktap_boot(name, check=None, **options): boot one machine (pool.boot's
+    options), run check(machine) if given, kill it, and return (its KTAP
+    suites read against the run token, its console log paths)."""
+    def boot(name, check=None, **options):
+        pool = qemu.MachinePool(name, build.logs, kernel=build.kernel, image=build.image,
+                                time_factor=time_factor, slots=boot_slots)
+        try:
+            m = pool.boot(**options)
+            if check:
+                check(m)
+            return ktap.parse(m.output, m.token), pool.log_paths
+        finally:
+            pool.kill_all()
+    return boot
 
 
 class _BootingPool(qemu.MachinePool):

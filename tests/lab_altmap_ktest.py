@@ -12,7 +12,6 @@ import pytest
 
 from grader import ktap
 from grader import pmem
-from grader import qemu
 
 LAB = "altmap"
 SUITE = "altmap"
@@ -28,15 +27,10 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def ktap_results(build, time_factor, boot_slots, tmp_path_factory):
-    pool = qemu.MachinePool("lab_altmap_ktest", build.logs, kernel=build.kernel,
-                            image=build.image, time_factor=time_factor, slots=boot_slots)
-    try:
-        m = pmem.boot_pmem(pool, tmp_path_factory.mktemp("altmap") / "pmem0.img", GIB,
-                           f"ktest={SUITE} pmem.map=dev")
-        return ktap.parse(m.output, m.token), pool.log_paths
-    finally:
-        pool.kill_all()
+def ktap_results(ktap_boot, tmp_path_factory):
+    device = pmem.pmem_device_args(tmp_path_factory.mktemp("altmap") / "pmem0.img", GIB, 0)
+    return ktap_boot("lab_altmap_ktest", memory="512M", cpus=2,
+                     bootargs=f"ktest={SUITE} pmem.map=dev", extra_args=device)
 
 
 @pytest.mark.boot

@@ -7,7 +7,6 @@ handout's provided code already passes are infrastructure (0 points).
 import pytest
 
 from grader import ktap
-from grader import qemu
 
 LAB = "mixedmap"
 SUITE = "mixedmap"
@@ -22,14 +21,8 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def ktap_results(build, time_factor, boot_slots):
-    pool = qemu.MachinePool("lab_mixedmap_ktest", build.logs, kernel=build.kernel,
-                            image=build.image, time_factor=time_factor, slots=boot_slots)
-    try:
-        m = pool.boot(memory="512M", cpus=2, bootargs=f"ktest={SUITE}")
-        return ktap.parse(m.output, m.token), pool.log_paths
-    finally:
-        pool.kill_all()
+def ktap_results(ktap_boot):
+    return ktap_boot("lab_mixedmap_ktest", memory="512M", cpus=2, bootargs=f"ktest={SUITE}")
 
 
 @pytest.mark.boot

@@ -8,7 +8,6 @@ against regressions but give nothing for free.
 import pytest
 
 from grader import ktap
-from grader import qemu
 
 LAB = "pgtable"
 SUITE = "pgtable"
@@ -27,14 +26,8 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def ktap_results(build, time_factor, boot_slots):
-    pool = qemu.MachinePool("lab_pgtable_ktest", build.logs, kernel=build.kernel,
-                            image=build.image, time_factor=time_factor, slots=boot_slots)
-    try:
-        m = pool.boot(memory="512M", cpus=2, bootargs=f"ktest={SUITE}")
-        return ktap.parse(m.output, m.token), pool.log_paths
-    finally:
-        pool.kill_all()
+def ktap_results(ktap_boot):
+    return ktap_boot("lab_pgtable_ktest", memory="512M", cpus=2, bootargs=f"ktest={SUITE}")
 
 
 @pytest.mark.boot

@@ -17,7 +17,6 @@ must not:
 import pytest
 
 from grader import ktap
-from grader import qemu
 
 pytestmark = pytest.mark.boot
 SUITE = "protect"
@@ -25,17 +24,15 @@ CASES = ("user_access_needs_sum", "user_memory_never_executes", "image_text_roda
          "kernel_mappings_w_xor_x", "kernel_half_pointer_refused")
 
 
+def still_runs_programs(m):
+    """The kernel survives its own probes and still runs user programs."""
+    assert m.run("echo still here") == "still here"
+
+
 @pytest.fixture(scope="module")
-def results(build, time_factor, boot_slots):
-    pool = qemu.MachinePool("test_protect", build.logs, kernel=build.kernel,
-                            image=build.image, time_factor=time_factor, slots=boot_slots)
-    try:
-        m = pool.boot(memory="256M", cpus=2, bootargs=f"ktest={SUITE}")
-        # The kernel survives its own probes and still runs user programs.
-        assert m.run("echo still here") == "still here"
-        return ktap.parse(m.output, m.token), pool.log_paths
-    finally:
-        pool.kill_all()
+def results(ktap_boot):
+    return ktap_boot("test_protect", check=still_runs_programs, memory="256M", cpus=2,
+                     bootargs=f"ktest={SUITE}")
 
 
 @pytest.mark.parametrize("case", CASES)
