@@ -530,3 +530,23 @@ def test_screenshots_of_every_page():
         width, height, values = screenshot.png_info(png)
         assert (width, height) == screenshot.WINDOW, png
         assert values > 50, f"{png} looks blank"
+
+
+# Every lab handout, in this order (issue 9): goals, the code and the
+# exercises, how to run and grade, the failure messages, the write-up.
+HANDOUT_SECTIONS = ("Goals", "The code you work in", "Exercises", "Running and testing",
+                    "Debugging", "Questions for the write-up")
+
+
+@pytest.mark.parametrize("lab", [lab.name for lab in labtool.load_labs(ROOT)])
+def test_every_lab_handout_has_the_course_sections(lab):
+    path = os.path.join(ROOT, "handouts", f"{lab}.md")
+    if not os.path.isfile(path):
+        pytest.skip(f"no handouts/{lab}.md in this tree")
+    text = _read(path)
+    headings = re.findall(r"^## (.+?)\s*$", text, re.MULTILINE)
+    missing = [h for h in HANDOUT_SECTIONS if h not in headings]
+    assert not missing, f"handouts/{lab}.md lacks sections {missing}"
+    order = [headings.index(h) for h in HANDOUT_SECTIONS]
+    assert order == sorted(order), f"handouts/{lab}.md: sections out of order: {headings}"
+    assert "make grade" in text, f"handouts/{lab}.md never says how to grade the lab"
