@@ -176,11 +176,10 @@ FAILTEST_DONE = "failtest: done"
 # kernel/lib/fault_inject.c: one boot line per site chosen, and at halt one
 # line of counters per site.
 FAULT_INJECT_CONFIG = r"^fault_inject: (?P<site>fail_page_alloc|fail_disk|delay_irq): seed \d+"
-FAULT_INJECT_COUNTERS = (r"^fault_inject: (?P<site>[a-z_]+): injected (?P<injected>\d+) "
-                         r"of (?P<calls>\d+) calls$")
+_SITE_COUNTERS = r"(?P<site>[a-z_]+): injected (?P<injected>\d+) of (?P<calls>\d+) calls$"
+FAULT_INJECT_COUNTERS = r"^fault_inject: " + _SITE_COUNTERS
 # user/bin/faultstat.c: the same counters, read while running.
-FAULTSTAT_SITE = (r"^faultstat: (?P<site>[a-z_]+): injected (?P<injected>\d+) "
-                  r"of (?P<calls>\d+) calls$")
+FAULTSTAT_SITE = r"^faultstat: " + _SITE_COUNTERS
 # user/bin/failrun.c: the command's exit status, last.
 FAILRUN_EXIT = r"^failrun: (?P<command>\S+): exit (?P<status>-?\d+)$"
 # kernel/fs/log.c fs_shutdown(): the first I/O error that stops all writing.
