@@ -2,8 +2,8 @@
 the run token that keeps canned verdicts from scoring. Instructor-only: the
 class needs the reference solution.
 
-The class: five submissions of lab pgtable, one of each kind batch-grade
-takes in (a git repository, a folder, .tgz, .tar.gz, .zip):
+The class: eight submissions of lab pgtable, every kind batch-grade takes
+in (a git repository, a folder, .tgz, .tar.gz, .zip) and every lab's handout:
   - the solution (the pgtable handout with pgtable's solution in: labtool's
     earlypgt handout, relabelled), which gets every point it is graded on;
   - the handout as given, which gets none of pgtable's student points;
@@ -11,6 +11,8 @@ takes in (a git repository, a folder, .tgz, .tar.gz, .zip):
   - one that hangs at boot (an endless wfi loop at the top of kmain);
   - one that fakes: its pgtabletest prints "ok" for every case and its
     kernel prints "ok" KTAP lines without running anything.
+  - the handouts of the later labs (vmemmap, mixedmap, altmap) as folders:
+    pgtable is solved in each, so each gets every point too.
 One hidden test (GRADER_EXTRA) adds HIDDEN_POINTS to the lab. To stay
 cheap the class is graded on the tests that need three boots (-k TESTS);
 the boots share the session's QEMU slots, so make test still runs at most
@@ -98,6 +100,21 @@ def make_solution(path):
     return git(path, "rev-parse", "HEAD")
 
 
+def later_handouts():
+    """(submission name, lab) for the handout of every lab after NEXT_LAB: each
+    has pgtable solved, so each must get every point, as the solution does."""
+    names = labtool.lab_names(labtool.load_labs())
+    return [(f"{6 + i}-{lab}-handout", lab)
+            for i, lab in enumerate(names[names.index(NEXT_LAB) + 1:])]
+
+
+def make_relabelled_handout(lab, path):
+    """lab's handout tree, handed in as a pgtable submission (a folder)."""
+    labtool.make_handout(lab, path)
+    with open(os.path.join(path, labtool.HANDOUT_FILE), "w") as f:
+        f.write(f"{LAB}\n")
+
+
 def tar_of(tree, path, mode):
     with tarfile.open(path, mode) as t:
         t.add(tree, arcname="student")
@@ -141,6 +158,8 @@ def klass(tmp_path_factory):
     zip_of(str(scratch / "4-nobuild"), str(subs / "4-nobuild.zip"))
     shutil.copytree(handout, str(subs / "5-fake"))
     make_fake(str(subs / "5-fake"))
+    for name, lab in later_handouts():
+        make_relabelled_handout(lab, str(subs / name))
     hidden = base / "extra" / LAB
     hidden.mkdir(parents=True)
     (hidden / "lab_pgtable_hidden.py").write_text(HIDDEN_TEST)
@@ -183,7 +202,8 @@ def test_batch_grade_of_a_class(klass, build, tmp_path):
     check below names what it looks at."""
     graded = grade_the_class(klass, build, str(tmp_path / "out"))
     for check in (check_the_whole_class_within_the_sum_of_its_timeouts,
-                  check_the_solution_gets_every_point, check_the_handout_gets_what_is_provided,
+                  check_the_solution_gets_every_point, check_every_later_handout_gets_every_point,
+                  check_the_handout_gets_what_is_provided,
                   check_a_hidden_test_counts_with_its_visibility, check_broken_submissions_say_why,
                   check_fake_verdicts_score_nothing):
         check(graded)
@@ -191,7 +211,8 @@ def test_batch_grade_of_a_class(klass, build, tmp_path):
 
 def check_the_whole_class_within_the_sum_of_its_timeouts(graded):
     rows, out, seconds, _, done = graded
-    assert list(rows) == ["1-hangs", "2-solution", "3-handout", "4-nobuild", "5-fake"]
+    assert list(rows) == ["1-hangs", "2-solution", "3-handout", "4-nobuild", "5-fake"] + [
+        name for name, _ in later_handouts()]
     assert seconds < len(rows) * TIMEOUT_S
     assert f"{len(rows)}/{len(rows)} submissions graded" in done.stderr
     for name in rows:
@@ -210,6 +231,16 @@ def check_the_solution_gets_every_point(graded):
     assert row["commit"] == commit and row["replaced"] == ""
     logs = os.listdir(os.path.join(out, "2-solution", "logs"))
     assert any(n.startswith("lab_pgtable_ktest") for n in logs), logs
+
+
+def check_every_later_handout_gets_every_point(graded):
+    rows, out, _, _, _ = graded
+    for name, lab in later_handouts():
+        row, tests = rows[name], results_of(out, name)
+        assert row["status"] == batch.GRADED and row["why"] == "", (lab, row)
+        assert all(t["score"] == t["max_score"] for t in tests.values()), (
+            lab, [t["name"] for t in tests.values() if t["score"] != t["max_score"]])
+        assert int(row["total"]) == int(rows["2-solution"]["total"]), (lab, row)
 
 
 def check_the_handout_gets_what_is_provided(graded):
