@@ -98,12 +98,7 @@ def _write_file(src, dest, mode, budget):
     """Copy a member's stream into dest, counting every byte against budget."""
     os.makedirs(os.path.dirname(dest), exist_ok=True)
     with open(dest, "wb") as out:
-        while True:
-            chunk = src.read(COPY_CHUNK)
-            if not chunk:
-                break
-            budget.take(len(chunk))
-            out.write(chunk)
+        _capped_copy(src, out, budget)
     os.chmod(dest, 0o755 if mode & stat.S_IXUSR else 0o644)
 
 
@@ -229,6 +224,7 @@ def _unpack_git(repo, out, budget, where):
 
 
 def _capped_copy(src, dest, budget):
+    """Copy stream src to stream dest, counting every byte against budget."""
     while True:
         chunk = src.read(COPY_CHUNK)
         if not chunk:
